@@ -1,0 +1,6 @@
+"""ARM template functions: arrays."""
+from __future__ import annotations
+
+from ..registry import FunctionTable
+
+TABLE = FunctionTable()

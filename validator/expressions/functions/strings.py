@@ -1,0 +1,6 @@
+"""ARM template functions: strings."""
+from __future__ import annotations
+
+from ..registry import FunctionTable
+
+TABLE = FunctionTable()
