@@ -129,7 +129,10 @@ class Evaluator:
     def evaluate_string(self, text: str, scope: Scope) -> Any:
         """A JSON string of a template: an expression, an escaped `[[...]`, or plain text."""
         if is_expression(text):
-            return self.evaluate(parse(text), text, scope)
+            value = self.evaluate(parse(text), text, scope)
+            if isinstance(value, Lambda):
+                raise ArmError("a lambda() can only be given directly to a lambda function such as map() or filter()", (1, len(text) - 1))
+            return value
         if text.startswith("[[") and text.endswith("]"):
             return text[1:]
         return text
@@ -239,6 +242,14 @@ class Evaluator:
         if spec.lazy:
             return spec.impl(ctx, *node.args)
         args = [self.evaluate(arg, source, scope) for arg in node.args]
+        if not spec.takes_lambda:
+            for arg, value in zip(node.args, args):
+                if isinstance(value, Lambda):
+                    raise ArmError(
+                        f"'{node.name}' can't take a lambda(): only lambda functions such as map() or filter() can",
+                        arg.span,
+                        "InvalidTemplateFunction",
+                    )
         if spec.unknowns != "pass":
             for arg in args:
                 found = arg if isinstance(arg, Unknown) else (find_unknown(arg) if spec.unknowns == "deep" else None)

@@ -27,6 +27,7 @@ class FunctionSpec:
     max_args: int | None  # None: any number
     unknowns: Literal["deep", "shallow", "pass"] = "deep"
     lazy: bool = False
+    takes_lambda: bool = False  # only these may receive a `lambda()` value as an argument
 
 
 @dataclass

@@ -148,7 +148,7 @@ def arm_string(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return repr(value)
+        return repr(value).replace("e", "E")  # .NET writes 1E+16 where Python writes 1e+16
     if isinstance(value, int):
         return str(value)
     return to_json_text(value)

@@ -5,6 +5,8 @@ evaluator uses. Adding a group means adding it here.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..registry import FunctionSpec
 from . import arrays, cidr, comparison, dates, deployment, lambdas, numeric, strings
 
@@ -29,6 +31,10 @@ def _merge() -> dict[str, FunctionSpec]:
             if name in merged:
                 raise RuntimeError(f"template function {name!r} is defined twice")
             merged[name] = spec
+    # The lambda group's functions are the only ones a `lambda()` value may be given to.
+    for name in lambdas.TABLE.specs:
+        if name not in ("lambda", "lambdavariables"):
+            merged[name] = replace(merged[name], takes_lambda=True)
     return merged
 
 

@@ -139,7 +139,10 @@ def copy_index(ctx: CallContext, *args: Any) -> Any:
     if key is None or key not in ctx.scope.copy_indexes:
         where = f"the copy loop '{loop}'" if loop else "a copy loop"
         raise ctx.error(f"copyIndex() can only be used inside {where}", code="InvalidTemplate")
-    return ctx.scope.copy_indexes[key] + offset
+    index = ctx.scope.copy_indexes[key]
+    if isinstance(index, Unknown):  # a loop whose count only Azure knows
+        return index.derive(ctx.text)
+    return index + offset
 
 
 @TABLE.add("deployment", 0)
