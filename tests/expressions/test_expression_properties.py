@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validator.expressions import ArmError, Unknown, evaluate
 from validator.expressions.functions import ALL_FUNCTIONS
-from validator.expressions.parser import Call, Index, Literal, Property, parse
+from validator.expressions.parser import MAX_DEPTH, Call, Index, Literal, Property, parse
 
 PARAMETERS: dict[str, Any] = {
     "s": "Hello World",
@@ -38,18 +39,24 @@ VARIABLES: dict[str, Any] = {"v": {"k": ["a", "b"]}, "w": "text"}
 # `list*` stands for every `listKeys()`-like name; give it a real one.
 FUNCTION_NAMES = sorted("listKeys" if name == "list*" else name for name in ALL_FUNCTIONS)
 PROPERTY_NAMES = ["id", "name", "location", "properties", "outputs", "a", "b", "nested", "length", "value", "k", "x"]
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# No example database: the tests must not leave files behind, and each run explores afresh.
+SETTINGS = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def is_value(value: Any) -> bool:
-    """True when `value` is made only of the values an ARM expression can have."""
-    if value is None or isinstance(value, (str, bool, int, float, Unknown)):
-        return True
-    if isinstance(value, list):
-        return all(is_value(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_value(v) for k, v in value.items())
-    return False
+    """True when `value` is made only of the values an ARM expression can have (iterative: values may be deep)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            pending.extend(item.values())
+        elif not (item is None or isinstance(item, (str, bool, int, float, Unknown))):
+            return False
+    return True
 
 
 def quote(text: str) -> str:
@@ -159,7 +166,7 @@ def test_parse_gives_a_node_or_an_arm_error_for_any_text(text: str) -> None:
         raise AssertionError(f"{text!r} is not an expression but parsed")
 
 
-@SETTINGS
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(well_formed)
 def test_parse_accepts_generated_expressions(text: str) -> None:
     node = parse(text)
@@ -172,7 +179,7 @@ def test_evaluate_gives_a_value_or_an_arm_error_for_any_text(text: str) -> None:
     _evaluate_or_arm_error(text)
 
 
-@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(well_formed)
 def test_evaluate_gives_a_value_or_an_arm_error_for_generated_expressions(text: str) -> None:
     _evaluate_or_arm_error(text)
@@ -199,3 +206,54 @@ def test_string_literal_round_trip_with_whitespace(text: str, before: str, after
     node = parse(source)
     assert isinstance(node, Literal) and node.value == text
     assert node.span == (1 + len(before), len(source) - 1 - len(after))
+
+
+# --- the deepest expressions the parser accepts ----------------------------------------------
+
+
+def _nested(name: str, leaf: str) -> str:
+    """`name(name(...name(leaf, extra...)..., extra), extra)` as deep as the parser allows."""
+    spec = ALL_FUNCTIONS.get(name.lower()) or ALL_FUNCTIONS["list*"]
+    extra = "".join(f", {leaf}" for _ in range(max(spec.min_args - 1, 0)))
+    return "[" + f"{name}(" * MAX_DEPTH + leaf + f"{extra})" * MAX_DEPTH + "]"
+
+
+# Integer and boolean leaves: a string leaf would let base64() or dataUri() grow the value
+# exponentially with the depth, which tests memory rather than the evaluator's stack.
+@pytest.mark.parametrize("leaf", ["1", "true"])
+@pytest.mark.parametrize("name", [n for n in FUNCTION_NAMES if (ALL_FUNCTIONS.get(n.lower()) or ALL_FUNCTIONS["list*"]).max_args != 0])
+def test_deepest_nesting_evaluates_or_raises_arm_error(name: str, leaf: str) -> None:
+    _evaluate_or_arm_error(_nested(name, leaf))
+
+
+def _deep(levels: int) -> Any:
+    value: Any = [1]
+    for level in range(levels):
+        value = {"a": value} if level % 2 else [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "[parameters('deep')]",
+        "[string(parameters('deep'))]",
+        "[equals(parameters('deep'), parameters('deep'))]",
+        "[contains(createArray(parameters('deep')), parameters('deep'))]",
+        "[union(createObject('x', parameters('deep')), createObject('x', parameters('deep')))]",
+        "[length(parameters('deep'))]",
+        "[json(string(parameters('deep')))]",
+    ],
+)
+def test_deeply_nested_parameter_values(expression: str) -> None:
+    # A parameter file can hold a value nested deeper than Python's recursion limit.
+    value = evaluate_with_deep(expression, _deep(3000))
+    assert value is None or is_value(value)
+
+
+def evaluate_with_deep(expression: str, deep: Any) -> Any:
+    """The value of `expression` with `parameters('deep')` bound to `deep`, or None for an ArmError."""
+    try:
+        return evaluate(expression, parameters={"deep": deep})
+    except ArmError:
+        return None

@@ -235,7 +235,7 @@ def test_over_deep_nesting_is_an_error() -> None:
     depth = MAX_DEPTH + 2
     text = "[" + "a(" * depth + ")" * depth + "]"
     err = parse_error(text)
-    # The level past the limit starts right after the 201st `a(`.
+    # The level past the limit starts right after the (MAX_DEPTH + 1)-th `a(`.
     start = 1 + 2 * (MAX_DEPTH + 1)
     assert err.span == (start, start + 1)
     assert "nested more than" in err.message

@@ -35,8 +35,9 @@ class UserFunction:
 class DeploymentContext:
     """Where the template is deployed: what `subscription()`, `resourceGroup()` & co. return."""
 
-    subscription_id: str = "00000000-0000-0000-0000-000000000000"
-    resource_group: str = "rg"
+    # An Unknown in these two: a nested deployment whose target only Azure knows.
+    subscription_id: Any = "00000000-0000-0000-0000-000000000000"
+    resource_group: Any = "rg"
     location: str = "westeurope"
     tenant_id: str = "00000000-0000-0000-0000-000000000000"
     deployment_name: str = "deployment"
@@ -60,8 +61,11 @@ class Scope:
     template: dict[str, Any] | None = None  # what `deployment().properties.template` shows
     in_user_function: bool = False
 
-    def with_copy(self, loop: str, index: int) -> "Scope":
-        return replace(self, copy_indexes={**self.copy_indexes, loop.lower(): index}, current_copy=loop.lower())
+    def with_copy(self, loop: str, index: int, unnamed: bool = True) -> "Scope":
+        """Enter a copy loop; `unnamed`: `copyIndex()` without a name refers to it (resource and
+        output loops; property and variable loops are only reachable by name)."""
+        current = loop.lower() if unnamed or self.current_copy is None else self.current_copy
+        return replace(self, copy_indexes={**self.copy_indexes, loop.lower(): index}, current_copy=current)
 
     def with_lambda(self, names: list[str], values: list[Any]) -> "Scope":
         new = dict(self.lambda_vars)
@@ -129,7 +133,10 @@ class Evaluator:
     def evaluate_string(self, text: str, scope: Scope) -> Any:
         """A JSON string of a template: an expression, an escaped `[[...]`, or plain text."""
         if is_expression(text):
-            value = self.evaluate(parse(text), text, scope)
+            try:
+                value = self.evaluate(parse(text), text, scope)
+            except RecursionError:
+                raise ArmError("the expression is nested too deeply to evaluate", (0, len(text)), "ExpressionTooDeep") from None
             if isinstance(value, Lambda):
                 raise ArmError("a lambda() can only be given directly to a lambda function such as map() or filter()", (1, len(text) - 1))
             return value

@@ -47,7 +47,7 @@ class Index:
 
 Node = Union[Literal, Call, Property, Index]
 
-MAX_DEPTH = 200  # deeper nesting is absurd and would exhaust Python's stack
+MAX_DEPTH = 100  # deeper nesting is absurd (real templates stay under 30) and would exhaust Python's stack
 
 
 def is_expression(text: str) -> bool:

@@ -224,7 +224,8 @@ def try_get(ctx: CallContext, value: Any, *keys: Any) -> Any:
                 return None
             current = current[key]
         else:
-            raise ctx.error(f"'{ctx.name}' can only look into an array or an object, not {type_name(current).lower()}", arg=offset - 1)
+            # Azure deploys AVM templates that do this: a step into a scalar finds nothing.
+            return None
     return current
 
 
@@ -436,3 +437,17 @@ def max_(ctx: CallContext, *args: Any) -> Any:
 @TABLE.add("min", 1, None)
 def min_(ctx: CallContext, *args: Any) -> Any:
     return min(_numbers(ctx, args))
+
+
+@TABLE.add("flatten", 1, unknowns="shallow")
+def flatten(ctx: CallContext, arrays: Any) -> Any:
+    """`flatten(createArray(createArray(1, 2), createArray(3)))` is `[1, 2, 3]`: one level."""
+    check_type(ctx, 0, arrays, list)
+    out: list[Any] = []
+    for index, item in enumerate(arrays):
+        if isinstance(item, Unknown):
+            return item.derive(ctx.text)
+        if not isinstance(item, list):
+            raise ctx.error(f"'flatten' needs an array of arrays, but element {index} is {type_name(item).lower()}", arg=0)
+        out.extend(item)
+    return out

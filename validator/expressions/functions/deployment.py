@@ -183,6 +183,8 @@ def fail(ctx: CallContext, message: Any) -> Any:
 @TABLE.add("subscription", 0)
 def subscription(ctx: CallContext) -> Any:
     context = ctx.scope.deployment
+    if isinstance(context.subscription_id, Unknown):
+        return context.subscription_id.derive(ctx.text)
     return OpenObject(
         id=f"/subscriptions/{context.subscription_id}",
         subscriptionId=context.subscription_id,
@@ -195,6 +197,9 @@ def resource_group(ctx: CallContext) -> Any:
     context = ctx.scope.deployment
     if context.scope != "resourceGroup":
         raise ctx.error("resourceGroup() can only be used in a deployment to a resource group", code="InvalidTemplate")
+    unknown = _unknown_target(ctx)
+    if unknown is not None:
+        return unknown
     return OpenObject(
         id=f"/subscriptions/{context.subscription_id}/resourceGroups/{context.resource_group}",
         name=context.resource_group,
@@ -213,7 +218,9 @@ def tenant(ctx: CallContext) -> Any:
 def management_group(ctx: CallContext, *args: Any) -> Any:
     name = args[0] if args else ctx.scope.deployment.management_group
     if name is None:
-        raise ctx.error("managementGroup() can only be used in a deployment to a management group", code="InvalidTemplate")
+        if ctx.scope.deployment.scope != "managementGroup":
+            raise ctx.error("managementGroup() can only be used in a deployment to a management group", code="InvalidTemplate")
+        return ctx.unknown()  # no --management-group given: only Azure knows which one
     check_type(ctx, 0, name, str)
     return OpenObject(
         id=f"/providers/Microsoft.Management/managementGroups/{name}",
@@ -223,6 +230,16 @@ def management_group(ctx: CallContext, *args: Any) -> Any:
 
 
 # --- resource IDs ---------------------------------------------------------------------------
+
+
+def _unknown_target(ctx: CallContext) -> Unknown | None:
+    """The deployment's subscription or resource group, when only Azure knows it (a nested
+    deployment whose `resourceGroup` comes from a parameter without value)."""
+    context = ctx.scope.deployment
+    for value in (context.subscription_id, context.resource_group):
+        if isinstance(value, Unknown):
+            return value.derive(ctx.text)
+    return None
 
 
 def _type_and_names(ctx: CallContext, args: list[Any], first: int) -> str:
@@ -278,6 +295,8 @@ def resource_id(ctx: CallContext, *args: Any) -> Any:
         group = args_list[0]
         check_type(ctx, 0, group, str)
     tail = _type_and_names(ctx, args_list, index)
+    if isinstance(subscription_id, Unknown) or isinstance(group, Unknown):
+        return (subscription_id if isinstance(subscription_id, Unknown) else group).derive(ctx.text)  # type: ignore[union-attr]
     if context.scope in ("managementGroup", "tenant") and index == 0:
         if context.scope == "managementGroup" and context.management_group:
             return f"/providers/Microsoft.Management/managementGroups/{context.management_group}/{tail}"
@@ -297,6 +316,8 @@ def subscription_resource_id(ctx: CallContext, *args: Any) -> Any:
         subscription_id = args_list[0]
     elif index > 1:
         raise ctx.error("subscriptionResourceId() takes at most a subscription id before the resource type")
+    if isinstance(subscription_id, Unknown):
+        return subscription_id.derive(ctx.text)
     return f"/subscriptions/{subscription_id}/{_type_and_names(ctx, args_list, index)}"
 
 
@@ -316,7 +337,9 @@ def management_group_resource_id(ctx: CallContext, *args: Any) -> Any:
     elif index > 1:
         raise ctx.error("managementGroupResourceId() takes at most a management group name before the resource type")
     if group is None:
-        raise ctx.error("managementGroupResourceId() needs a management group: pass its name or deploy to one")
+        if ctx.scope.deployment.scope != "managementGroup":
+            raise ctx.error("managementGroupResourceId() needs a management group: pass its name or deploy to one")
+        return ctx.unknown()  # no --management-group given: only Azure knows which one
     return f"/providers/Microsoft.Management/managementGroups/{group}/{_type_and_names(ctx, args_list, index)}"
 
 

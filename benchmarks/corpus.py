@@ -1,0 +1,126 @@
+"""Benchmark: expand (and lint) every template under a folder, with plain `json.load` as the reference.
+
+    python benchmarks/corpus.py [FOLDER] [--lint] [--jobs N] [--limit N]
+
+FOLDER defaults to ../shared/corpus/avm (573 compiled Azure Verified Modules templates). Prints:
+files; expanded cleanly / with Unknowns / with errors (errors grouped by cause); uncaught
+exceptions; wall times of json.load, expand and lint in the same run, their ratios; peak memory.
+Required parameters without a value get an Unknown placeholder (`--fill-missing`).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+DEFAULT_CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "corpus", "avm"))
+
+
+def corpus_files(folder: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".json"):
+                found.append(os.path.join(root, name))
+    return found
+
+
+def time_json_load(files: list[str]) -> float:
+    start = time.perf_counter()
+    for path in files:
+        with open(path, encoding="utf-8-sig") as handle:
+            json.load(handle)
+    return time.perf_counter() - start
+
+
+def time_expand(files: list[str]) -> tuple[float, collections.Counter[str], collections.Counter[str], list[str]]:
+    from validator.api import expand
+    from validator.source import SourceError
+
+    outcome: collections.Counter[str] = collections.Counter()
+    causes: collections.Counter[str] = collections.Counter()
+    crashes: list[str] = []
+    start = time.perf_counter()
+    for path in files:
+        try:
+            expansion = expand(path, fill_missing=True)
+        except SourceError as err:
+            outcome["with errors"] += 1
+            causes[f"unreadable: {err.message[:60]}"] += 1
+            continue
+        except Exception:
+            outcome["uncaught exception"] += 1
+            crashes.append(f"{path}\n{traceback.format_exc(limit=6)}")
+            continue
+        errors = [d for d in expansion.diagnostics if d.severity == "error"]
+        if errors:
+            outcome["with errors"] += 1
+            for d in errors:
+                causes[f"{d.code}: {d.message[:70]}"] += 1
+        elif expansion.has_unknowns:
+            outcome["with Unknowns"] += 1
+        else:
+            outcome["cleanly"] += 1
+    return time.perf_counter() - start, outcome, causes, crashes
+
+
+def time_lint(files: list[str], jobs: int) -> tuple[float, collections.Counter[str]]:
+    from validator.lint import LintRequest, lint_many
+
+    start = time.perf_counter()
+    reports = lint_many([LintRequest(template=f, fill_missing=True) for f in files], jobs=jobs)
+    elapsed = time.perf_counter() - start
+    per_rule: collections.Counter[str] = collections.Counter(f.rule_id for r in reports for f in r.findings)
+    return elapsed, per_rule
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", nargs="?", default=DEFAULT_CORPUS)
+    parser.add_argument("--lint", action="store_true", help="also lint with every rule and compare with expand")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for the lint run (default 1, as expand)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N files")
+    args = parser.parse_args()
+
+    files = corpus_files(args.folder)
+    if args.limit:
+        files = files[: args.limit]
+    if not files:
+        print(f"no .json files under {args.folder}", file=sys.stderr)
+        return 2
+    size = sum(os.path.getsize(f) for f in files)
+    json_time = time_json_load(files)
+    expand_time, outcome, causes, crashes = time_expand(files)
+    total = len(files)
+    print(f"files: {total} ({size / 1e6:.1f} MB) under {args.folder}")
+    for key in ("cleanly", "with Unknowns", "with errors", "uncaught exception"):
+        print(f"  expanded {key}: {outcome[key]} ({100 * outcome[key] / total:.1f}%)")
+    print(f"  without an error diagnostic: {100 * (outcome['cleanly'] + outcome['with Unknowns']) / total:.1f}%")
+    if causes:
+        print("error diagnostics by cause:")
+        for cause, count in causes.most_common(15):
+            print(f"  {count:5d}  {cause}")
+    for crash in crashes[:5]:
+        print("UNCAUGHT:", crash)
+    print(f"json.load: {json_time:.2f} s")
+    print(f"expand:    {expand_time:.2f} s  ({expand_time / json_time:.1f}x json.load)")
+    if args.lint:
+        lint_time, per_rule = time_lint(files, args.jobs)
+        print(f"lint:      {lint_time:.2f} s  ({lint_time / json_time:.1f}x json.load, {lint_time / expand_time:.2f}x expand, jobs={args.jobs})")
+        print("findings by rule: " + ", ".join(f"{rule} {n}" for rule, n in sorted(per_rule.items())))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS): {peak:.0f} MB")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
