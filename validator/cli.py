@@ -6,13 +6,19 @@ The Azure SDK is imported only by the commands that talk to Azure.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from .expressions.evaluator import DeploymentContext
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Commands defined next to the code they drive; each module's `register(subparsers)` adds its
+# parsers and returns {command name: runner}. They must not import the Azure SDK at import time.
+COMMAND_MODULES = ("validator.state.command", "validator.fixes.command")
+EXTRA_COMMANDS: dict = {}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--jobs", type=int, default=1, metavar="N", help="templates checked in parallel (0: one per core)")
     lint.add_argument("--baseline", default=None, metavar="FILE", help="report only findings not in this baseline")
     lint.add_argument("--write-baseline", default=None, metavar="FILE", help="accept every current finding into FILE")
+    lint.add_argument("--new-since", default=None, metavar="REF", help="report only findings that are new since the git REF")
+    lint.add_argument(
+        "--only-templates",
+        action="store_true",
+        help="skip files named on the command line that are not ARM templates (for pre-commit hooks)",
+    )
+
+    for module in COMMAND_MODULES:
+        EXTRA_COMMANDS.update(importlib.import_module(module).register(sub))
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -127,7 +142,7 @@ def run_expand(args: argparse.Namespace) -> int:
         print(f"{err.path}:{err.line}:{err.column}: error: {err.message}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as err:
-        print(f"{args.template}:0:0: error: {err.strerror or err}", file=sys.stderr)
+        print(f"{err.filename or args.template}:0:0: error: {err.strerror or err}", file=sys.stderr)
         return EXIT_ERROR
     json.dump(expansion.to_json(), sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -138,33 +153,42 @@ def run_expand(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    import os
+    return lint_and_report(args, state=None)
 
-    from .config import Config, ConfigError, discover_config, load_config
-    from .discovery import find_templates, parameter_file_for
+
+def lint_and_report(args: argparse.Namespace, state: Any = None, templates: list[str] | None = None) -> int:
+    """The lint pipeline behind `lint` (and `check`, with live state): select, run, report, exit code."""
+    import os
+    from dataclasses import replace
+
+    from .config import ConfigError, discover_config, load_config
+    from .discovery import find_templates, is_template_file, parameter_file_for
     from .lint import LintRequest, apply_baseline, at_or_above, lint_many, write_baseline
     from .policies import PolicyError, load_policies
     from .reporters import REPORTERS
 
     try:
-        config = load_config(args.config) if args.config else discover_config()
+        config = load_config(args.config) if getattr(args, "config", None) else discover_config()
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
-    if args.select:
+    if getattr(args, "select", None):
         config.select = [s.strip() for s in args.select.split(",") if s.strip()]
-    if args.ignore:
+    if getattr(args, "ignore", None):
         config.ignore = config.ignore + [s.strip() for s in args.ignore.split(",") if s.strip()]
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    if missing:
-        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return EXIT_ERROR
+    if templates is None:
+        missing = [p for p in args.paths if not os.path.exists(p)]
+        if missing:
+            print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+            return EXIT_ERROR
+        templates = list(find_templates(args.paths))
+        if getattr(args, "only_templates", False):
+            templates = [t for t in templates if is_template_file(t)]
     try:
-        policies = tuple(load_policies([*config.policies, *args.policies]))
+        policies = tuple(load_policies([*config.policies, *getattr(args, "policies", [])]))
     except PolicyError as err:
         print(f"{err}", file=sys.stderr)
         return EXIT_ERROR
-    templates = list(find_templates(args.paths))
     if args.parameters and len(templates) != 1:
         print("error: -p/--parameters goes with exactly one template", file=sys.stderr)
         return EXIT_ERROR
@@ -178,16 +202,18 @@ def run_lint(args: argparse.Namespace) -> int:
             mode=args.mode,
             config=config,
             extra_rules=policies,
+            state=state,
         )
         for template in templates
     ]
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    jobs = getattr(args, "jobs", 1)
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     reports = lint_many(requests, jobs=jobs)
-    if args.write_baseline:
+    if getattr(args, "write_baseline", None):
         count = write_baseline(args.write_baseline, [f for r in reports for f in r.findings])
         print(f"wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
         return EXIT_OK
-    if args.baseline:
+    if getattr(args, "baseline", None):
         try:
             for report in reports:
                 report.findings, accepted = apply_baseline(args.baseline, report.findings)
@@ -195,7 +221,24 @@ def run_lint(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError) as err:
             print(f"error: cannot use the baseline {args.baseline}: {err}", file=sys.stderr)
             return EXIT_ERROR
-    rendered = REPORTERS[args.format](reports)
+    if getattr(args, "new_since", None):
+        from .reporters.newsince import NewSinceError, findings_new_since
+
+        def lint_at_ref(paths: list[str]) -> list:
+            return lint_many([replace(request_template, template=p, parameters_file=parameter_file_for(p)) for p in paths])
+
+        request_template = requests[0] if requests else LintRequest(template="", config=config, extra_rules=policies, state=state)
+        try:
+            reports = findings_new_since(reports, args.new_since, lint_at_ref)
+        except NewSinceError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_ERROR
+    if args.format == "sarif":
+        from .reporters import sarif
+
+        rendered = sarif.render(reports, extra_rules=policies)
+    else:
+        rendered = REPORTERS[args.format](reports)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(rendered)
@@ -244,7 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        return COMMANDS[args.command](args)
+        runner = COMMANDS.get(args.command) or EXTRA_COMMANDS[args.command]
+        return runner(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -19,6 +19,7 @@ from .findings import SEVERITY_RANK, Finding, Position
 from .rules import ALL_RULES, LOAD_ERROR, RULE_CRASH, DEPLOYMENT_REJECTED
 from .rules.base import LintContext, LintOptions, Rule, raw_get
 from .source import SourceError, load_document
+from .state.model import LiveState
 from .template.expand import ExpandOptions, expand_template
 from .template.model import Expansion
 
@@ -35,6 +36,7 @@ class LintRequest:
     mode: str = "incremental"
     config: Config = field(default_factory=Config)
     extra_rules: tuple[Rule, ...] = ()  # policies written as data, compiled to rules
+    state: LiveState | None = None  # live state: the live rules run only with it
 
 
 @dataclass
@@ -65,10 +67,10 @@ def lint_file(request: LintRequest) -> FileReport:
     options = ExpandOptions(fill_missing=request.fill_missing, base_dir=os.path.dirname(os.path.abspath(path)))
     expansion = expand_template(document, context, inputs, options)
     findings = [_diagnostic_finding(d) for d in expansion.diagnostics]
-    lint_context = LintContext(expansion, LintOptions(mode=request.mode))
+    lint_context = LintContext(expansion, LintOptions(mode=request.mode), request.state)
     rules: list[Rule] = [rule_class() for rule_class in ALL_RULES] + list(request.extra_rules)
     for rule in rules:
-        if not request.config.selects(rule.id, path):
+        if not request.config.selects(rule.id, path) or (rule.needs_live_state and request.state is None):
             continue
         try:
             findings.extend(rule.check(lint_context))

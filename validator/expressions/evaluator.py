@@ -10,6 +10,11 @@ from .registry import FunctionSpec
 from .values import ArmError, OpenObject, Unknown, find_unknown, get_property, is_int, type_name
 
 
+# Azure caps a template at 4 MB; a string many times that can only come from runaway nesting
+# (base64(base64(...))) and would exhaust memory before Azure ever saw it.
+MAX_STRING_LENGTH = 16 * 1024 * 1024
+
+
 class ResourceResolver(Protocol):
     """What the template layer answers for resource functions (`reference`, `resourceInfo`, `list*`)."""
 
@@ -263,7 +268,14 @@ class Evaluator:
                 if found is not None:
                     others = [a for a in args if isinstance(a, Unknown)]
                     return found.derive(ctx.text, *others)
-        return spec.impl(ctx, *args)
+        result = spec.impl(ctx, *args)
+        if isinstance(result, str) and len(result) > MAX_STRING_LENGTH:
+            raise ArmError(
+                f"'{node.name}' produced a string of {len(result):,} characters: more than an ARM template can hold",
+                node.span,
+                "ValueTooLarge",
+            )
+        return result
 
     def _call_user_function(self, ctx: CallContext, scope: Scope) -> Any:
         node = ctx.node

@@ -7,6 +7,7 @@ from typing import Sequence
 
 from ..findings import Finding
 from ..lint import FileReport
+from ._common import is_parameter_file, secret_literals
 
 CONTEXT_LINES = 1  # lines shown before the offending one
 
@@ -20,14 +21,26 @@ def _lines(path: str) -> tuple[str, ...]:
         return ()
 
 
-def _snippet(finding: Finding) -> list[str]:
+@lru_cache(maxsize=64)
+def _secrets(path: str) -> frozenset[str]:
+    return frozenset(secret_literals(path))
+
+
+def _snippet(finding: Finding, reports: Sequence[FileReport]) -> list[str]:
+    """The offending lines with a marker; never for parameter files or lines holding a secret literal."""
+    if is_parameter_file(finding.position.file, reports):
+        return []
     lines = _lines(finding.position.file)
     line = finding.position.line
     if not lines or not 1 <= line <= len(lines):
         return []
     width = len(str(line))
     out = []
-    for number in range(max(1, line - CONTEXT_LINES), line + 1):
+    secrets = _secrets(finding.position.file)
+    shown = range(max(1, line - CONTEXT_LINES), line + 1)
+    if any(secret in lines[n - 1] for n in shown for secret in secrets):
+        return []
+    for number in shown:
         out.append(f"  {number:>{width}} | {lines[number - 1].rstrip()}")
     text = lines[line - 1]
     column = max(1, finding.position.column)
@@ -45,8 +58,8 @@ def render(reports: Sequence[FileReport]) -> str:
             counts[finding.severity] += 1
             position = finding.position
             out.append(f"{_display(position.file)}:{position.line}:{position.column}: {finding.severity} {finding.rule_id} {finding.message}")
-            if finding.rule_id != "AV000" and not _secret_line(finding):
-                out.extend(_snippet(finding))
+            if finding.rule_id != "AV000":
+                out.extend(_snippet(finding, reports))
             for related in finding.related:
                 out.append(f"  note: {related.message} ({_display(related.position.file)}:{related.position.line}:{related.position.column})")
             if finding.remedy:
@@ -63,11 +76,6 @@ def render(reports: Sequence[FileReport]) -> str:
         summary += f" ({suppressed} suppressed)"
     out.append(summary)
     return "\n".join(out) + "\n"
-
-
-def _secret_line(finding: Finding) -> bool:
-    """Parameter files can hold secrets in clear text: never echo their lines."""
-    return ".parameters" in os.path.basename(finding.position.file).lower()
 
 
 def _display(path: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Iterable, Iterator
 from ..expressions.values import Unknown
 from ..findings import Finding, Fix, Position, Related, Severity
 from ..source import Document
+from ..state.model import LiveState
 from ..template.model import ExpandedResource, Expansion
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
@@ -74,6 +75,7 @@ class LintContext:
 
     expansion: Expansion
     options: LintOptions = field(default_factory=LintOptions)
+    state: LiveState | None = None  # live or snapshot state, for the rules that need it
 
     @property
     def document(self) -> Document:

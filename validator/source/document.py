@@ -19,11 +19,8 @@ TRAILING_COMMA_MESSAGE = "trailing comma: Azure accepts it, but other JSON tools
 
 # A token of comment-free JSON: string, punctuation, or scalar (number, true, false, null).
 # The string pattern is the "unrolled loop" form, much faster than `(?:[^"\\]|\\.)*`.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
-# What the cleaning pass must see: strings (skipped; possibly unterminated), comments, `/*` alone.
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-# Structural tokens of comment-free valid JSON, dispatched on `lastindex`: 1 a property name with
-# its colon; 2 a value (3 if a comma follows); 4 an opening bracket; 5 a closing one (6 with comma).
+_TOKEN = re.compile(rf'{_STRING}|[{{}}\[\],:]|[^\s{{}}\[\],:"]+', re.S)
 _WS = r"[ \t\r\n]*"
 # Structural tokens of comment-free valid JSON, each with its leading whitespace (so every match
 # starts where the last one ended: no failed search positions), dispatched on `lastindex`:
@@ -42,7 +39,6 @@ _COMMA_SCAN = re.compile(rf'(?:[^",]+|{_ANY_STRING}|,(?![ \t\r\n]*[}}\]]))*(,|\Z
 _NOT_NEWLINE = re.compile(r"[^\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.", re.S)
-_BAD_CONSTANTS = frozenset({"NaN", "Infinity", "-Infinity"})
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -56,6 +52,9 @@ class SourceError(Exception):
         self.line = line
         self.column = column
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SourceError, (self.path, self.line, self.column, self.message))
 
 
 @dataclass(frozen=True)
@@ -308,6 +307,7 @@ def _scan_with_duplicates(text: str) -> tuple[dict[tuple[Any, ...], tuple[int, i
     duplicates: list[tuple[str, int]] = []
     seen: list[set[str]] = []
     depth_kinds: list[bool] = []
+    expect_key = False
     for m in _TOKEN.finditer(text):
         start, end = m.span()
         c = text[start]

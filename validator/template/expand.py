@@ -8,20 +8,36 @@ outer scope, linked by relative path from disk), and outputs. Whatever goes wron
 """
 from __future__ import annotations
 
+import json
 import os
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..expressions import default_evaluator
 from ..expressions.evaluator import CallContext, DeploymentContext, Scope, UserFunction
 from ..expressions.parser import is_expression
-from ..expressions.values import ArmError, OpenObject, Unknown, arm_equals, is_int, type_name
+from ..expressions.values import (
+    ArmError,
+    OpenObject,
+    Unknown,
+    arm_equals,
+    is_int,
+    type_name,
+)
 from ..source import Document, SourceError, load_document
-from .model import DECLARATION_KEYS, ExpandedResource, Expansion, JsonPath, ParameterValue
+from .model import (
+    DECLARATION_KEYS,
+    ExpandedResource,
+    Expansion,
+    JsonPath,
+    ParameterValue,
+)
 
 MAX_COPY = 800  # ARM's limit on copy loops
+MAX_VALUE_DEPTH = 64  # JSON nesting inside one template beyond which values are not evaluated
 MAX_NESTING = 32  # nested deployments deeper than this are absurd (ARM itself allows a few hundred in total)
 DEPLOYMENTS = "microsoft.resources/deployments"
 
@@ -119,7 +135,7 @@ class _Run:
         inputs: dict[str, InputValue],
         options: ExpandOptions,
         depth: int,
-        parent: "_Run | None",
+        parent: _Run | None,
         name: str | None,
         outer_scope: Scope | None = None,
         deployed: bool | Unknown = True,
@@ -150,7 +166,7 @@ class _Run:
         self.nested_outputs: dict[int, Any] = {}  # id(resource) -> outputs of its nested deployment
         self.pending_bodies: dict[int, Callable[[], None]] = {}
         # Azure does not evaluate what a false condition leaves out: its errors are not reported.
-        self.quiet = deployed is False or (parent is not None and parent.quiet)
+        self.quiet: bool = deployed is False or (parent is not None and parent.quiet)
         self.scope = self._make_scope()
 
     # --- diagnostics --------------------------------------------------------------------------
@@ -166,7 +182,7 @@ class _Run:
             else:
                 loc = self.document.location(path)
                 line, column = loc.line, loc.column
-        except Exception:  # a position is a courtesy: never let it hide the diagnostic itself
+        except Exception:  # noqa: BLE001, S110 - a position is a courtesy: never let it hide the diagnostic itself
             pass
         self.expansion.diagnostics.append(Diagnostic(severity, code, message, self.document.path, line, column, tuple(path)))
 
@@ -194,6 +210,10 @@ class _Run:
             except RecursionError:
                 self.report("error", "ExpressionTooDeep", "the expression is nested too deeply to evaluate", path)
                 return Unknown(value[1:-1])
+        if isinstance(value, (list, dict)) and len(path) - len(self.path) > MAX_VALUE_DEPTH:
+            # Deeper than any real template; recursing further would overflow Python's stack.
+            self.report("error", "NestingTooDeep", f"the JSON value is nested more than {MAX_VALUE_DEPTH} levels deep", path)
+            return Unknown("<a value nested too deeply>")
         if isinstance(value, list):
             return [self.evaluate(v, path + (i,), scope, allow_nondeterministic) for i, v in enumerate(value)]
         if isinstance(value, dict):
@@ -245,8 +265,8 @@ class _Run:
                 f"the copy count {count} is outside ARM's limits (0 to {MAX_COPY})",
                 path + (count_key,),
             )
-            return max(0, min(count, MAX_COPY))
-        return count
+            return int(max(0, min(count, MAX_COPY)))
+        return int(count)
 
     # --- scope: parameters, variables, functions ------------------------------------------------
 
@@ -339,9 +359,11 @@ class _Run:
                 )
             value, origin = placeholder, "missing"
         if supplied is not None and not isinstance(value, Unknown):
-            value = self._coerce(value, ptype)
+            value = self._coerce(value, ptype, supplied.origin)
         if not isinstance(value, Unknown):
-            self._validate_parameter(declared_name, decl, ptype, value, supplied, path)
+            # A bad default is reported at the defaultValue itself, not at the whole declaration.
+            where = path + (_key(decl, "defaultValue"),) if origin == "default" and _key(decl, "defaultValue") in decl else path
+            self._validate_parameter(declared_name, decl, ptype, value, supplied, where)
         if secure and not isinstance(value, Unknown):
             value = Unknown(f"parameters('{declared_name}')", secret=True)
         self.parameter_values[key] = value
@@ -358,8 +380,11 @@ class _Run:
         return None
 
     @staticmethod
-    def _coerce(value: Any, ptype: str) -> Any:
+    def _coerce(value: Any, ptype: str, origin: str = "") -> Any:
         """Parameter files and the command line carry strings for ints and bools; ARM converts them."""
+        if origin == "command line" and ptype in ("string", "securestring") and isinstance(value, (bool, int, float)):
+            # The Azure CLI keeps `NAME=123` as written for a string parameter; the library parsed it as JSON.
+            return json.dumps(value)
         if isinstance(value, str):
             if ptype == "int" and re.fullmatch(r"-?\d+", value.strip()):
                 return int(value)
@@ -371,6 +396,8 @@ class _Run:
         self, name: str, decl: dict[str, Any], ptype: str, value: Any, supplied: InputValue | None, path: JsonPath
     ) -> None:
         def fail(message: str) -> None:
+            if self.quiet:
+                return  # Azure does not validate what a false condition leaves out
             where = f" (from the {supplied.origin})" if supplied is not None else ""
             if supplied is not None and supplied.document is not None and supplied.json_path:
                 self.expansion.diagnostics.append(_diagnostic_at(supplied.document, supplied.json_path, message + where))
@@ -403,13 +430,13 @@ class _Run:
                 shown = "a secure value" if ptype.startswith("secure") else repr(candidate)
                 fail(f"the value {shown} of parameter '{name}' is not one of the allowed values: {listed}")
                 break
-        for bound, check, word in (("minValue", lambda v, b: v >= b, "at least"), ("maxValue", lambda v, b: v <= b, "at most")):
+        for bound, at_least, word in (("minValue", True, "at least"), ("maxValue", False, "at most")):
             limit = _get(decl, bound)
-            if is_int(limit) and is_int(value) and not check(value, limit):
+            if is_int(limit) and is_int(value) and (value < limit if at_least else value > limit):
                 fail(f"the value of parameter '{name}' must be {word} {limit}, not {value}")
-        for bound, check, word in (("minLength", lambda v, b: v >= b, "at least"), ("maxLength", lambda v, b: v <= b, "at most")):
+        for bound, at_least, word in (("minLength", True, "at least"), ("maxLength", False, "at most")):
             limit = _get(decl, bound)
-            if is_int(limit) and isinstance(value, (str, list)) and not check(len(value), limit):
+            if is_int(limit) and isinstance(value, (str, list)) and (len(value) < limit if at_least else len(value) > limit):
                 fail(f"the length of parameter '{name}' must be {word} {limit}, not {len(value)}")
 
     def _variable(self, name: str, ctx: CallContext) -> Any:
@@ -560,7 +587,7 @@ class _Run:
                 if isinstance(name, str) and isinstance(parent.name, str) and name.count("/") < rtype.count("/") - 1:
                     name = f"{parent.name}/{name}"
                 elif isinstance(parent.name, Unknown) or isinstance(name, Unknown):
-                    name = (parent.name if isinstance(parent.name, Unknown) else name).derive(f"{_text(parent.name)}/{_text(name)}")  # type: ignore[union-attr]
+                    name = (parent.name if isinstance(parent.name, Unknown) else name).derive(f"{_text(parent.name)}/{_text(name)}")
             target, resource_id = self._resource_id(decl, path, scope, rtype, name)
         finally:
             self.quiet = was_quiet
@@ -683,8 +710,16 @@ class _Run:
             if key.lower() == "template":
                 out[key] = {"$nestedTemplate": True}
             elif key.lower() == "parameters" and isinstance(item, dict):
+                secure = _secure_parameters(_get(value, "template"))
                 out[key] = {
-                    pname: ({"reference": "<Key Vault reference>"} if isinstance(p, dict) and _key(p, "reference") in p else self.evaluate(p, path + (key, pname), scope))
+                    pname: (
+                        {"reference": "<Key Vault reference>"}
+                        if isinstance(p, dict) and _key(p, "reference") in p
+                        # A value passed to a secure parameter of the nested template is a secret even when written literally.
+                        else {"value": Unknown(f"parameters('{pname}')", secret=True)}
+                        if pname.lower() in secure
+                        else self.evaluate(p, path + (key, pname), scope)
+                    )
                     for pname, p in item.items()
                 }
             else:
@@ -712,7 +747,7 @@ class _Run:
         if not found and found is not None and (lowered in self.by_symbol or lowered in self.copy_groups):
             return []  # a copy loop with no instances
         if not found:
-            if lowered.startswith("/subscriptions/") or lowered.startswith("/providers/"):
+            if lowered.startswith(("/subscriptions/", "/providers/")):
                 return [value]  # an ID outside this template: ARM ignores it when it is not in the deployment
             self.report(
                 "error",
@@ -787,17 +822,36 @@ class _Run:
         context = replace(self.context, deployment_name=resource.name if isinstance(resource.name, str) else self.context.deployment_name)
         decl, path = resource.raw, resource.json_path
         targets: dict[str, Any] = {}
-        for key in ("subscriptionId", "resourceGroup"):
-            if _key(decl, key) in decl:
-                targets[key] = self.evaluate(decl[_key(decl, key)], path + (_key(decl, key),), scope)
+        was_quiet, self.quiet = self.quiet, True  # their errors were reported when the resource's ID was made
+        try:
+            for key in ("subscriptionId", "resourceGroup"):
+                if _key(decl, key) in decl:
+                    targets[key] = self.evaluate(decl[_key(decl, key)], path + (_key(decl, key),), scope)
+        finally:
+            self.quiet = was_quiet
         if "subscriptionId" in targets:
             context = replace(context, subscription_id=targets["subscriptionId"])
         if "resourceGroup" in targets:
-            context = replace(context, resource_group=targets["resourceGroup"])
-        scope = scope_of_schema(template)
-        if scope == "resourceGroup" and "resourceGroup" not in targets and self.context.scope != "resourceGroup":
-            scope = "subscription"  # a deploymentTemplate schema deployed to a subscription
-        return replace(context, scope=scope)
+            group, parent_group = targets["resourceGroup"], self.context.resource_group
+            same_group = (
+                self.context.scope == "resourceGroup"
+                and "subscriptionId" not in targets
+                and isinstance(group, str)
+                and isinstance(parent_group, str)
+                and group.lower() == parent_group.lower()
+            )
+            context = replace(context, resource_group=group)
+            if not same_group:
+                # Another resource group's location is only known to Azure: `resourceGroup().location` must not guess.
+                context = replace(context, location=Unknown("resourceGroup().location"))  # type: ignore[arg-type]
+        deploy_scope = scope_of_schema(template)
+        if deploy_scope == "resourceGroup" and "resourceGroup" not in targets and self.context.scope != "resourceGroup":
+            deploy_scope = "subscription"  # a deploymentTemplate schema deployed to a subscription
+        location = _get(resource.body, "location")  # evaluated with the body, so errors are not reported twice
+        if deploy_scope != "resourceGroup" and isinstance(location, (str, Unknown)):
+            # Above a resource group, `deployment().location` is the nested deployment's own location.
+            context = replace(context, location=location)  # type: ignore[arg-type]
+        return replace(context, scope=deploy_scope)
 
     def _load_linked(self, link: Any, path: JsonPath, scope: Scope) -> Document | None:
         if not isinstance(link, dict):
@@ -818,7 +872,8 @@ class _Run:
         try:
             return load_document(file)
         except SourceError as err:
-            self.expansion.diagnostics.append(Diagnostic("error", "InvalidJson", err.message, err.path, err.line, err.column))
+            if not self.quiet:
+                self.expansion.diagnostics.append(Diagnostic("error", "InvalidJson", err.message, err.path, err.line, err.column))
             return None
 
     # --- outputs --------------------------------------------------------------------------------
@@ -879,6 +934,18 @@ class _UnknownIndexScope:
         return replace(scope, copy_indexes={**scope.copy_indexes, loop.lower(): Unknown(f"copyIndex('{loop}')")}, current_copy=loop.lower())  # type: ignore[dict-item]
 
 
+def _secure_parameters(template: Any) -> set[str]:
+    """Lower-case names of the `securestring` / `secureObject` parameters an inline template declares."""
+    declared = _get(template, "parameters") if isinstance(template, dict) else None
+    if not isinstance(declared, dict):
+        return set()
+    return {
+        name.lower()
+        for name, decl in declared.items()
+        if isinstance(decl, dict) and str(_get(decl, "type") or "").lower() in ("securestring", "secureobject")
+    }
+
+
 def _text(value: Any) -> str:
     return value.expression if isinstance(value, Unknown) else str(value)
 
@@ -906,7 +973,7 @@ def _diagnostic_at(document: Document, path: JsonPath, message: str, severity: S
     try:
         loc = document.location(path)
         line, column = loc.line, loc.column
-    except Exception:
+    except Exception:  # noqa: BLE001 - a position is a courtesy: never let it hide the diagnostic itself
         line, column = 0, 0
     return Diagnostic(severity, "InvalidParameter", message, document.path, line, column, tuple(path))
 

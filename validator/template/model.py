@@ -27,7 +27,7 @@ class ExpandedResource:
     name: str | Unknown  # the full name, `vault/secret` for child resources
     api_version: str
     deployed: bool | Unknown  # false: condition false, or an `existing` resource
-    document: "Document"
+    document: Document
     json_path: JsonPath  # where the declaration is in `document`
     raw: dict[str, Any]  # the declaration as written (unevaluated)
     body: dict[str, Any] = field(default_factory=dict)  # evaluated: location, sku, identity, properties, ...
@@ -46,7 +46,7 @@ class ExpandedResource:
     def type_lower(self) -> str:
         return self.type.lower()
 
-    def location(self, *path: Any) -> "Location":
+    def location(self, *path: Any) -> Location:
         """Where `path` (relative to the declaration) is in source: the deepest existing node."""
         return self.document.location(self.json_path + tuple(path))
 
@@ -89,7 +89,7 @@ class ParameterValue:
 class Expansion:
     """The result of expanding one template file."""
 
-    document: "Document"
+    document: Document
     resources: list[ExpandedResource] = field(default_factory=list)
     outputs: dict[str, tuple[str, Any]] = field(default_factory=dict)
     parameters: dict[str, ParameterValue] = field(default_factory=dict)

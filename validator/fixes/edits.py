@@ -1,0 +1,198 @@
+"""Text edits on the original file: applying them, and building the ones that insert or change
+JSON members while keeping the file's newline style, indentation and comments byte for byte."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..findings import Edit, Fix
+from ..source import Document, SourceError, parse_document
+
+# Strings (kept) and comments (blanked): the JSON text as a parser sees it, same length.
+_STRING_OR_COMMENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|//[^\r\n]*|/\*.*?\*/', re.DOTALL)
+_NOT_NEWLINE = re.compile(r"[^\r\n]")
+_INDENT = re.compile(r"^([ \t]+)\S", re.MULTILINE)
+
+
+class EditConflict(ValueError):
+    """Edits of one fix that overlap each other: the fix is malformed."""
+
+
+def code_only(text: str) -> str:
+    """`text` with comments blanked to spaces (newlines kept), so offsets stay valid."""
+
+    def blank(match: re.Match[str]) -> str:
+        token = match.group()
+        return token if token.startswith('"') else _NOT_NEWLINE.sub(" ", token)
+
+    return _STRING_OR_COMMENT.sub(blank, text)
+
+
+def newline_of(text: str) -> str:
+    """The document's line break: the first one found ("\\n" for a one-line file)."""
+    at = text.find("\n")
+    return "\r\n" if at > 0 and text[at - 1] == "\r" else "\n"
+
+
+def indent_unit(text: str) -> str:
+    """One level of indentation in this file: a tab, or the smallest step of spaces (2 by default)."""
+    widths = sorted({len(m.group(1)) for m in _INDENT.finditer(text) if "\t" not in m.group(1)})
+    if any("\t" in m.group(1) for m in _INDENT.finditer(text[:4000])) and not widths:
+        return "\t"
+    steps = [b - a for a, b in zip([0, *widths], widths) if b > a]
+    return " " * (min(steps) if steps else 2)
+
+
+def line_indent(text: str, offset: int) -> str:
+    """The whitespace that starts the line holding `offset`."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = start
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return text[start:end]
+
+
+def starts_line(text: str, offset: int) -> bool:
+    """Only whitespace between the line's start and `offset`."""
+    start = text.rfind("\n", 0, offset) + 1
+    return not text[start:offset].strip()
+
+
+def render(value: Any, indent: str, unit: str, newline: str) -> str:
+    """`value` as JSON laid out like the file: one member per line, continuation lines at `indent`."""
+    text = json.dumps(value, indent=unit if unit != "\t" else "\t", ensure_ascii=False)
+    return text.replace("\n", newline + indent)
+
+
+def _next_code(code: str, offset: int) -> int:
+    while offset < len(code) and code[offset] in " \t\r\n":
+        offset += 1
+    return offset
+
+
+def insert_members(
+    document: Document,
+    object_path: tuple[Any, ...],
+    members: Sequence[tuple[str, Any]],
+    before: str | None = None,
+    first: bool = False,
+) -> tuple[Edit, ...]:
+    """Edits that add `"key": value` members to the object at `object_path`: last, or before the
+    member `before` (or the first member with `first`).
+
+    The members get the indentation of their siblings (one level deeper than the object's line
+    when it is empty), the file's newline, and commas where JSON needs them; a comment that ends
+    the previous member's line stays on that line.
+    """
+    text = document.text
+    location = document.location(object_path)
+    if tuple(location.json_path) != tuple(object_path) or text[location.offset] != "{":
+        raise ValueError(f"no object at {list(object_path)}")
+    nl, unit = newline_of(text), indent_unit(text)
+    obj = _value_at(document.value, object_path)
+    keys = list(obj) if isinstance(obj, dict) else []
+
+    def laid_out(indent: str) -> str:
+        return f",{nl}{indent}".join(f"{json.dumps(k)}: {render(v, indent, unit, nl)}" for k, v in members)
+
+    def inline() -> str:
+        return ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in members)
+
+    if not keys:
+        indent = line_indent(text, location.offset)
+        member_indent = indent + unit
+        close = location.end_offset - 1
+        if starts_line(text, close) and "\n" in text[location.offset:close]:
+            # Keep what is between the braces (comments, blank lines): add the members before the `}`.
+            line_start = text.rfind("\n", 0, close) + 1
+            return (Edit(line_start, line_start, f"{member_indent}{laid_out(member_indent)}{nl}"),)
+        return (Edit(location.offset + 1, close, f"{nl}{member_indent}{laid_out(member_indent)}{nl}{indent}"),)
+    anchor = keys[0] if first else next((k for k in keys if before is not None and k.lower() == before.lower()), None)
+    if anchor is not None:
+        key_at = document.key_location(object_path + (anchor,)).offset
+        if starts_line(text, key_at):
+            indent = line_indent(text, key_at)
+            return (Edit(key_at, key_at, f"{laid_out(indent)},{nl}{indent}"),)
+        return (Edit(key_at, key_at, f"{inline()}, "),)
+    last = document.location(object_path + (keys[-1],))
+    last_key = document.key_location(object_path + (keys[-1],))
+    code = code_only(text)
+    after = _next_code(code, last.end_offset)
+    comma_end = after + 1 if after < len(code) and code[after] == "," else last.end_offset
+    if starts_line(text, last_key.offset):
+        indent = line_indent(text, last_key.offset)
+        line_end = text.find("\n", comma_end)
+        line_end = len(text) if line_end < 0 else line_end
+        if line_end > 0 and text[line_end - 1] == "\r":
+            line_end -= 1
+        if not code[comma_end:line_end].strip():
+            # After the last member's line, comments on it included.
+            comma = () if comma_end > last.end_offset else (Edit(last.end_offset, last.end_offset, ","),)
+            return (*comma, Edit(line_end, line_end, f"{nl}{indent}{laid_out(indent)}"))
+    return (Edit(last.end_offset, last.end_offset, f", {inline()}"),)
+
+
+def _value_at(value: Any, path: Sequence[Any]) -> Any:
+    for element in path:
+        value = value[element]
+    return value
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Splice `edits` (which must not overlap) into `text`."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    pieces: list[str] = []
+    last = 0
+    for edit in ordered:
+        if edit.start < last or edit.end < edit.start or edit.end > len(text):
+            raise EditConflict(f"overlapping or out-of-range edit at offset {edit.start}")
+        pieces.append(text[last:edit.start])
+        pieces.append(edit.content)
+        last = edit.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    """Ranges that share a character, or two insertions at one point (their order would be a guess)."""
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start
+    return a.start < b.end and b.start < a.end
+
+
+@dataclass
+class Applied:
+    """The outcome of applying a batch of fixes to one text."""
+
+    text: str
+    applied: list[Fix] = field(default_factory=list)
+    skipped: list[tuple[Fix, str]] = field(default_factory=list)  # (fix, why)
+
+
+def apply_fixes(text: str, fixes: Sequence[Fix], path: str = "<fixed>") -> Applied:
+    """Apply the fixes that do not overlap one already accepted (in order of their first edit),
+    refusing any whose result would not parse. Skipped fixes say why; a later pass may apply them."""
+    accepted: list[Edit] = []
+    outcome = Applied(text)
+    for fix in sorted(fixes, key=lambda f: min((e.start for e in f.edits), default=0)):
+        if not fix.edits:
+            continue
+        if any(_overlaps(mine, other) for mine in fix.edits for other in accepted):
+            outcome.skipped.append((fix, "overlaps another fix; tried again on the next pass"))
+            continue
+        try:
+            candidate = apply_edits(text, [*accepted, *fix.edits])
+            parse_document(candidate, path)
+        except EditConflict as err:
+            outcome.skipped.append((fix, f"its edits are malformed: {err}"))
+            continue
+        except SourceError as err:
+            outcome.skipped.append((fix, f"refused: the result would not parse ({err.line}:{err.column}: {err.message})"))
+            continue
+        accepted.extend(fix.edits)
+        outcome.applied.append(fix)
+        outcome.text = candidate
+    return outcome

@@ -1,0 +1,321 @@
+"""What the generic template-quality rules share: the template objects of a file (the root and its
+inline nested templates), every resource declaration as written, expression parse trees, and
+positions inside a JSON string.
+
+These rules check the template *as written*, so they walk the source document rather than the
+expanded resources: a declaration in a copy loop whose count is 0, or under a false condition, is
+still checked, and a declaration in a copy loop is reported once. Only the linted file itself is
+walked: a linked template (`templateLink`) is a file of its own and is linted on its own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, parse
+from ...expressions.values import ArmError
+from ...findings import Finding, Position, Severity
+from ...source import Document
+from ..base import LintContext, Rule, raw_get, raw_key
+
+JsonPath = tuple[Any, ...]
+DEPLOYMENTS = "microsoft.resources/deployments"
+
+
+@dataclass(frozen=True)
+class TemplateScope:
+    """One template object of the file: the root, or the inline `template` of a nested deployment."""
+
+    path: JsonPath  # where the template object is in the document
+    template: dict[str, Any]
+    own_scope: bool  # the root, or a nested template with `inner` scope: it has its own parameters and variables
+    parent: "TemplateScope | None"
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent is None
+
+    @property
+    def owner(self) -> "TemplateScope":
+        """The template whose parameters and variables this one's expressions see."""
+        scope = self
+        while not scope.own_scope and scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One resource declaration as written (a copy loop is one declaration)."""
+
+    path: JsonPath
+    raw: dict[str, Any]
+    type: str  # the full type as written; a child's short type is prefixed with its parent's
+    scope: TemplateScope
+    parent: "Declaration | None"
+
+    @property
+    def type_lower(self) -> str:
+        return self.type.lower()
+
+    @property
+    def existing(self) -> bool:
+        return raw_get(self.raw, "existing") is True
+
+    def child_path(self, *keys: str) -> JsonPath:
+        """The path of a property below the declaration, keys spelled as in the template."""
+        path, obj = self.path, self.raw
+        for key in keys:
+            spelled = raw_key(obj, key)
+            path += (spelled,)
+            obj = obj.get(spelled) if isinstance(obj, dict) else None
+        return path
+
+
+def _resource_entries(template: dict[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath, Any]]:
+    resources = raw_get(template, "resources")
+    key = raw_key(template, "resources")
+    if isinstance(resources, list):
+        for i, decl in enumerate(resources):
+            yield path + (key, i), decl
+    elif isinstance(resources, dict):  # languageVersion 2.0: symbolic names
+        for symbol, decl in resources.items():
+            yield path + (key, symbol), decl
+
+
+def _declarations_in(scope: TemplateScope) -> Iterator[Declaration]:
+    def visit(path: JsonPath, decl: Any, parent: Declaration | None) -> Iterator[Declaration]:
+        if not isinstance(decl, dict):
+            return
+        rtype = raw_get(decl, "type")
+        rtype = rtype if isinstance(rtype, str) else ""
+        if parent is not None and rtype and not is_expression(rtype) and rtype.count("/") == 0:
+            rtype = f"{parent.type}/{rtype}"
+        declaration = Declaration(path, decl, rtype, scope, parent)
+        yield declaration
+        children = raw_get(decl, "resources")
+        if isinstance(children, list):
+            key = raw_key(decl, "resources")
+            for i, child in enumerate(children):
+                yield from visit(path + (key, i), child, declaration)
+
+    for path, decl in _resource_entries(scope.template, scope.path):
+        yield from visit(path, decl, None)
+
+
+def _nested_template(declaration: Declaration) -> tuple[JsonPath, dict[str, Any], bool] | None:
+    """The inline template of a nested deployment, its path, and whether it has inner scope."""
+    if declaration.type_lower != DEPLOYMENTS:
+        return None
+    properties = raw_get(declaration.raw, "properties")
+    template = raw_get(properties, "template")
+    if not isinstance(template, dict):
+        return None
+    scope = raw_get(properties, "expressionEvaluationOptions", "scope")
+    inner = isinstance(scope, str) and scope.lower() == "inner"
+    return declaration.child_path("properties", "template"), template, inner
+
+
+def template_scopes(document: Document) -> list[TemplateScope]:
+    """The root template and every inline nested template of the file, outermost first."""
+    if not isinstance(document.value, dict):
+        return []
+    scopes: list[TemplateScope] = []
+
+    def visit(scope: TemplateScope) -> None:
+        scopes.append(scope)
+        for declaration in _declarations_in(scope):
+            nested = _nested_template(declaration)
+            if nested is not None:
+                path, template, inner = nested
+                visit(TemplateScope(path, template, inner, scope))
+
+    visit(TemplateScope((), document.value, True, None))
+    return scopes
+
+
+def declarations(document: Document) -> Iterator[Declaration]:
+    """Every resource declaration of the file, nested templates' and child resources' included."""
+    for scope in template_scopes(document):
+        yield from _declarations_in(scope)
+
+
+def display_name(ctx: LintContext, declaration: Declaration) -> str:
+    """The resource, quoted for a message: its resolved name when one instance has a known name,
+    else its symbolic name (languageVersion 2.0), else its name expression shortened."""
+    names = {
+        r.name
+        for r in ctx.expansion.resources
+        if r.document is ctx.document and r.json_path == declaration.path
+    }
+    if len(names) == 1:
+        (name,) = names
+        if isinstance(name, str):
+            return f"'{name}'"
+    if isinstance(declaration.path[-1], str) and declaration.parent is None:
+        return f"'{declaration.path[-1]}'"
+    raw = raw_get(declaration.raw, "name")
+    return f"'{quoted(raw, 60)}'" if isinstance(raw, str) else f"the {declaration.type or 'resource'}"
+
+
+# --- walking JSON ---------------------------------------------------------------------------------
+
+
+def iter_strings(value: Any, path: JsonPath, skip: frozenset[JsonPath] = frozenset()) -> Iterator[tuple[JsonPath, str, bool]]:
+    """Every string below `value` as `(path, text, is_key)`: values, and property names (an
+    expression can be a property name). Subtrees at a path in `skip` are left out."""
+    if path in skip:
+        return
+    if isinstance(value, str):
+        yield path, value, False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield path + (key,), key, True
+            yield from iter_strings(item, path + (key,), skip)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from iter_strings(item, path + (i,), skip)
+
+
+def scope_strings(scope: TemplateScope, scopes: list[TemplateScope]) -> Iterator[tuple[JsonPath, str, bool]]:
+    """The strings whose expressions see `scope`'s parameters and variables: the template minus its
+    user-defined functions (their `parameters()` are the function's own) and minus nested templates
+    with their own scope; nested templates with outer scope are included."""
+    skip = {s.path for s in scopes if s.own_scope and s.parent is not None and s.path != scope.path}
+    functions = raw_get(scope.template, "functions")
+    if functions is not None:
+        skip.add(scope.path + (raw_key(scope.template, "functions"),))
+    yield from iter_strings(scope.template, scope.path, frozenset(skip))
+
+
+# --- expressions ----------------------------------------------------------------------------------
+
+
+def parse_expression(text: Any) -> Node | None:
+    """The parse tree of an expression string; None for a literal or an expression that does not parse
+    (Azure's rejection of it is reported as AV001)."""
+    if not isinstance(text, str) or not is_expression(text):
+        return None
+    try:
+        return parse(text)
+    except ArmError:
+        return None
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a parse tree, depth first."""
+    yield node
+    if isinstance(node, Call):
+        for arg in node.args:
+            yield from walk(arg)
+    elif isinstance(node, Property):
+        yield from walk(node.target)
+    elif isinstance(node, Index):
+        yield from walk(node.target)
+        yield from walk(node.index)
+
+
+def calls(node: Node, *names: str) -> Iterator[Call]:
+    """Calls of built-in functions named `names` (lower-case) inside a tree."""
+    for sub in walk(node):
+        if isinstance(sub, Call) and sub.namespace is None and sub.name.lower() in names:
+            yield sub
+
+
+def builtin_calls(node: Node) -> Iterator[Call]:
+    """Every call of a built-in function (not a user-defined `namespace.name()`) inside a tree."""
+    for sub in walk(node):
+        if isinstance(sub, Call) and sub.namespace is None:
+            yield sub
+
+
+def literal_argument(call: Call, index: int = 0) -> str | None:
+    """The string literal at `index` in a call's arguments, or None."""
+    if len(call.args) > index:
+        arg = call.args[index]
+        if isinstance(arg, Literal) and isinstance(arg.value, str):
+            return arg.value
+    return None
+
+
+def is_call_to(node: Node, name: str) -> bool:
+    return isinstance(node, Call) and node.namespace is None and node.name.lower() == name
+
+
+def is_property_of_call(node: Node, function: str, prop: str) -> bool:
+    """`function().prop`, like `subscription().subscriptionId`."""
+    return (
+        isinstance(node, Property)
+        and node.name.lower() == prop
+        and isinstance(node.target, Call)
+        and node.target.namespace is None
+        and node.target.name.lower() == function
+        and not node.target.args
+    )
+
+
+_REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*'([^']*)'", re.IGNORECASE)
+
+
+def named_references(text: str, function: str) -> tuple[set[str], bool]:
+    """The lower-case names `function('name')` (`parameters` or `variables`) refers to in `text`, and
+    whether it also refers to one by a computed name (`variables(concat(...))`)."""
+    tree = parse_expression(text)
+    if tree is None:
+        if not is_expression(text):
+            return set(), False
+        # Unparsable: Azure rejects it anyway; a textual match keeps the declaration from being reported.
+        return {m.group(2).lower() for m in _REFERENCE.finditer(text) if m.group(1).lower() == function}, False
+    names: set[str] = set()
+    dynamic = False
+    for call in calls(tree, function):
+        name = literal_argument(call)
+        if name is None:
+            dynamic = True
+        else:
+            names.add(name.lower())
+    return names, dynamic
+
+
+# --- positions ------------------------------------------------------------------------------------
+
+
+def position(ctx: LintContext, path: JsonPath, key: bool = False) -> Position:
+    """The position of the value at `path` in the linted file, or of its property name (`key`)."""
+    loc = ctx.document.key_location(path) if key else ctx.document.location(path)
+    return Position(loc.file, loc.line, loc.column, loc.end_line, loc.end_column, tuple(loc.json_path))
+
+
+def position_in_string(ctx: LintContext, path: JsonPath, span: tuple[int, int]) -> Position:
+    """The position of the characters `span` (offsets into the decoded string) of the string at `path`."""
+    document = ctx.document
+    if not document.has_path(path):
+        return position(ctx, path)
+    start = document.source_offset_in_string(path, span[0])
+    end = document.source_offset_in_string(path, span[1])
+    line, column = document.position(start)
+    end_line, end_column = document.position(end)
+    return Position(document.path, line, column, end_line, end_column, tuple(path))
+
+
+def finding(
+    rule: type[Rule] | Rule,
+    ctx: LintContext,
+    message: str,
+    where: Position,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding of `rule` at a position built by `position()` or `position_in_string()`."""
+    return Finding(
+        rule_id=rule.id,
+        severity=severity or rule.severity,
+        message=message,
+        position=where,
+        remedy=rule.remedy,
+    )
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """A value or an expression shortened for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,113 @@
+"""ARM019: resource properties given an empty value."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ...findings import Finding
+from ..base import LintContext, Rule, raw_get
+from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
+
+# Properties that may be empty (arm-ttk's list): template sections, optional-parameter defaults,
+# values passed to nested deployments, and properties whose empty value is meaningful.
+# `accessPolicies` is here because an empty list is KV001's business, not a blank.
+MAY_BE_EMPTY = frozenset(
+    name.lower()
+    for name in (
+        "resources",
+        "outputs",
+        "variables",
+        "parameters",
+        "functions",
+        "properties",
+        "defaultValue",
+        "accessPolicies",
+        "value",
+        "promotionCode",
+        "inputs",
+        "notEquals",
+        "clientId",
+        "allowedCallerIpAddresses",
+    )
+)
+
+
+def _kind(value: Any) -> str | None:
+    """What kind of blank `value` is, or None when it is not blank."""
+    if value == "":
+        return "an empty string"
+    if value == {} and isinstance(value, dict):
+        return "an empty object"
+    if value == [] and isinstance(value, list):
+        return "an empty array"
+    return None
+
+
+def _blanks(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str, str]]:
+    """`(path, property, kind)` of every blank property value below `value`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            exempt = key.lower() in MAY_BE_EMPTY or key.lstrip().startswith("[") or key.lstrip().lower().startswith("/subscriptions/")
+            kind = _kind(item)
+            if kind is not None:
+                if not exempt:
+                    yield path + (key,), key, kind
+            else:
+                yield from _blanks(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _blanks(item, path + (i,))
+
+
+class PropertyBlank(Rule):
+    """
+    ## What it does
+    Reports a property inside a resource's `properties` whose value is `""`, `{}` or `[]`.
+    `null` is not reported: it is how Bicep writes "not set", and resource providers treat it as
+    an absent property. As in arm-ttk, some properties may be empty: `value` (a nested deployment's
+    parameter), `defaultValue`, `properties`, `inputs`, `notEquals`, `clientId`,
+    `promotionCode`, `allowedCallerIpAddresses`, property names that are expressions or
+    resource IDs (user-assigned identities), and `accessPolicies` (an empty access-policy list on a
+    Key Vault is what KV001 reports, with what it does on a redeploy).
+
+    ## Why is this bad?
+    An empty value is not "nothing": the resource provider receives an explicit empty value. An
+    empty array or object sets the list or settings to empty on every redeploy (rules or IP ranges
+    added since are wiped), and an empty string is often rejected as an invalid value or is a
+    placeholder that was never filled in. Leave the property out unless emptying it is intended.
+
+    ## Example
+    ```json
+    "properties": { "networkAcls": { "defaultAction": "Deny", "ipRules": [] }, "description": "" }
+    ```
+
+    ## Use instead
+    ```json
+    "properties": { "networkAcls": { "defaultAction": "Deny" } }
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Template-Should-Not-Contain-Blanks)
+    """
+
+    id = "ARM019"
+    name = "property-blank"
+    severity = "note"  # often deliberate (an explicitly empty list); worth a look, not a failure
+    summary = "a resource property whose value is an empty string, object or array"
+    remedy = "leave the property out, or give it a value"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for declaration in declarations(ctx.document):
+            properties = raw_get(declaration.raw, "properties")
+            if not isinstance(properties, dict) or declaration.existing:
+                continue
+            if declaration.type_lower == DEPLOYMENTS:
+                # The nested template is checked through its own declarations.
+                properties = {k: v for k, v in properties.items() if k.lower() != "template"}
+            for path, key, kind in _blanks(properties, declaration.child_path("properties")):
+                yield finding(
+                    self,
+                    ctx,
+                    f"'{key}' of {display_name(ctx, declaration)} is {kind}: Azure receives an explicit empty value, "
+                    "not 'not set'; leave the property out unless emptying it is intended",
+                    position(ctx, path),
+                )

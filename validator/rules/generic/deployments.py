@@ -1,0 +1,65 @@
+"""ARM018: nested deployments that log their request or response content."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ...expressions.parser import is_expression
+from ...findings import Finding
+from ..base import LintContext, Rule, raw_get, raw_key
+from ._scan import DEPLOYMENTS, declarations, display_name, finding, position
+
+
+class DeploymentDebugLogging(Rule):
+    """
+    ## What it does
+    Reports a nested deployment (`Microsoft.Resources/deployments`) whose
+    `properties.debugSetting.detailLevel` is set to anything but `none` (`requestContent`,
+    `responseContent`, or both). An expression as the level is left alone.
+
+    ## Why is this bad?
+    The logged request and response content is kept with the deployment operations, readable by
+    anyone with read access to the deployment. It contains the values passed to the deployment
+    and returned by the resource providers, so passwords, keys and connection strings end up in
+    the log.
+
+    ## Example
+    ```json
+    "properties": { "mode": "Incremental", "debugSetting": { "detailLevel": "requestContent, responseContent" }, ... }
+    ```
+
+    ## Use instead
+    Leave `debugSetting` out (or set `"detailLevel": "none"`); turn it on only while debugging,
+    without secrets.
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Deployment-Resources-Must-Not-Be-Debug)
+    - https://learn.microsoft.com/azure/templates/microsoft.resources/deployments#debugsetting
+    """
+
+    id = "ARM018"
+    name = "deployment-debug-logging"
+    severity = "warning"
+    summary = "a nested deployment that logs its request or response content"
+    remedy = "remove debugSetting (or set detailLevel to none)"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for declaration in declarations(ctx.document):
+            if declaration.type_lower != DEPLOYMENTS:
+                continue
+            properties = raw_get(declaration.raw, "properties")
+            debug = raw_get(properties, "debugSetting")
+            if debug is None:
+                continue
+            path = declaration.child_path("properties", "debugSetting")
+            level = raw_get(debug, "detailLevel") if isinstance(debug, dict) else debug
+            if isinstance(debug, dict):
+                path += (raw_key(debug, "detailLevel"),)
+            if not isinstance(level, str) or is_expression(level) or level.strip().lower() in ("", "none"):
+                continue
+            yield finding(
+                self,
+                ctx,
+                f"the nested deployment {display_name(ctx, declaration)} logs '{level}': values passed to and returned by "
+                "it, secrets included, are kept in the deployment operations",
+                position(ctx, path),
+            )

@@ -1,0 +1,200 @@
+"""ARM011, ARM012, ARM017: expression patterns that make a template fragile: conditional
+dependencies, variables looked up by a computed name, and API versions picked at deployment time."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ...expressions.parser import Call, Node, Property
+from ...findings import Finding
+from ..base import LintContext, Rule, raw_get
+from ._scan import (
+    builtin_calls,
+    calls,
+    declarations,
+    display_name,
+    finding,
+    is_call_to,
+    iter_strings,
+    literal_argument,
+    parse_expression,
+    position,
+    position_in_string,
+    walk,
+)
+
+
+def _choosing_if(tree: Node | None) -> Call | None:
+    """The `if()` that picks the dependency: the whole expression, or a direct argument of it
+    (`resourceId('...', if(...))`). An `if()` deeper down (inside a `range()` for a copy index, as
+    Bicep writes) does not choose the resource."""
+    if tree is None:
+        return None
+    candidates = [tree, *(tree.args if isinstance(tree, Call) else ())]
+    return next((node for node in candidates if isinstance(node, Call) and is_call_to(node, "if")), None)
+
+
+class DependsOnConditional(Rule):
+    """
+    ## What it does
+    Reports a `dependsOn` entry whose expression calls `if()`.
+
+    ## Why is this bad?
+    Azure already drops a dependency on a resource whose `condition` is false, so the `if()` adds
+    nothing but a second copy of the condition that can drift from the resource's own. When it
+    picks between two resources, the dependency graph depends on parameter values, which makes the
+    deployment order hard to reason about.
+
+    ## Example
+    ```json
+    "dependsOn": [ "[if(parameters('newVault'), resourceId('Microsoft.KeyVault/vaults', parameters('vaultName')), '')]" ]
+    ```
+
+    ## Use instead
+    ```json
+    "dependsOn": [ "[resourceId('Microsoft.KeyVault/vaults', parameters('vaultName'))]" ]
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (DependsOn-Must-Not-Be-Conditional)
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/conditional-resource-deployment
+    """
+
+    id = "ARM011"
+    name = "depends-on-conditional"
+    severity = "warning"
+    summary = "a dependsOn entry that uses if()"
+    remedy = "depend on the resource directly: Azure ignores dependencies on resources whose condition is false"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for declaration in declarations(ctx.document):
+            depends_on = raw_get(declaration.raw, "dependsOn")
+            if not isinstance(depends_on, list):
+                continue
+            base = declaration.child_path("dependsOn")
+            for i, entry in enumerate(depends_on):
+                condition = _choosing_if(parse_expression(entry))
+                if condition is None:
+                    continue
+                yield finding(
+                    self,
+                    ctx,
+                    f"a dependency of {display_name(ctx, declaration)} is chosen with if(): "
+                    "depend on the resource itself, Azure drops dependencies on resources that are not deployed",
+                    position_in_string(ctx, base + (i,), condition.span),
+                )
+
+
+class VariableNameComputed(Rule):
+    """
+    ## What it does
+    Reports `variables()` called with a computed name (`variables(concat('size', parameters('tier')))`,
+    `variables(format(...))`).
+
+    ## Why is this bad?
+    Nothing shows which variables the expression can reach, so a renamed or missing variable is only
+    found when a deployment with that parameter value fails (`InvalidTemplate`: the variable is not
+    found), and linters cannot tell which variables are used.
+
+    ## Example
+    ```json
+    "variables": { "sizeSmall": "Standard_B2s", "sizeLarge": "Standard_D4s_v5" },
+    ...
+    "vmSize": "[variables(concat('size', parameters('tier')))]"
+    ```
+
+    ## Use instead
+    One object variable, indexed by the parameter:
+    ```json
+    "variables": { "size": { "Small": "Standard_B2s", "Large": "Standard_D4s_v5" } },
+    ...
+    "vmSize": "[variables('size')[parameters('tier')]]"
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Dynamic-Variable-References-Should-Not-Use-Concat)
+    """
+
+    id = "ARM012"
+    name = "variable-name-computed"
+    severity = "warning"
+    summary = "a variable referred to by a computed name"
+    remedy = "make one object variable and index it: variables('x')[parameters('y')]"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for path, text, is_key in iter_strings(ctx.document.value, ()):
+            tree = parse_expression(text) if text[:1] == "[" else None
+            if tree is None:
+                continue
+            for call in calls(tree, "variables"):
+                if not call.args or not isinstance(call.args[0], Call):
+                    continue
+                computed = call.args[0]
+                suggestion = ""
+                if is_call_to(computed, "concat") and len(computed.args) == 2:
+                    prefix = literal_argument(computed)
+                    parameter = computed.args[1]
+                    name = literal_argument(parameter) if isinstance(parameter, Call) and is_call_to(parameter, "parameters") else None
+                    if prefix is not None and name is not None:
+                        suggestion = f": use variables('{prefix}')[parameters('{name}')]"
+                where = position(ctx, path, key=True) if is_key else position_in_string(ctx, path, call.span)
+                yield finding(
+                    self,
+                    ctx,
+                    f"variables() is called with a name computed by {computed.name}(){suggestion}",
+                    where,
+                )
+
+
+class ApiVersionFromProviders(Rule):
+    """
+    ## What it does
+    Reports `providers(...).apiVersions`: an API version picked at deployment time from the
+    versions the resource provider offers.
+
+    ## Why is this bad?
+    The API version decides which properties a request may carry and what their defaults are. When
+    the provider publishes a new version, the same template starts sending its resources with a
+    different API, without any change in source: deployments that worked start failing, or
+    properties silently get other defaults. `providers()` is also deprecated.
+
+    ## Example
+    ```json
+    "apiVersion": "[providers('Microsoft.Storage', 'storageAccounts').apiVersions[0]]"
+    ```
+
+    ## Use instead
+    ```json
+    "apiVersion": "2023-05-01"
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (providers_apiVersions-Is-Not-Permitted)
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#providers
+    """
+
+    id = "ARM017"
+    name = "api-version-from-providers"
+    severity = "warning"
+    summary = "an API version picked with providers().apiVersions"
+    remedy = "write a literal apiVersion"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for path, text, is_key in iter_strings(ctx.document.value, ()):
+            if "providers" not in text.lower():
+                continue
+            tree = parse_expression(text)
+            if tree is None:
+                continue
+            for node in walk(tree):
+                if not isinstance(node, Property) or node.name.lower() != "apiversions":
+                    continue
+                if not any(is_call_to(sub, "providers") for sub in builtin_calls(node.target)):
+                    continue
+                where = position(ctx, path, key=True) if is_key else position_in_string(ctx, path, node.span)
+                yield finding(
+                    self,
+                    ctx,
+                    "the API version is picked at deployment time with providers().apiVersions: "
+                    "the template changes API whenever the provider publishes a new version",
+                    where,
+                )

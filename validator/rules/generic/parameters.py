@@ -1,0 +1,277 @@
+"""ARM001, ARM002, ARM013: parameters and variables that are declared but never used, and parameter
+declarations whose bounds, default or allowed values contradict their type."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ...expressions.parser import is_expression
+from ...findings import Finding
+from ..base import LintContext, Rule, raw_get, raw_key
+from ._scan import TemplateScope, finding, named_references, position, scope_strings, template_scopes
+
+# `deployment().properties.parameters` reads every parameter without naming it.
+_WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
+
+
+def _references(scope: TemplateScope, scopes: list[TemplateScope], function: str) -> tuple[set[str], bool]:
+    """The names `function('x')` refers to within the scope, and whether any reference is computed."""
+    names: set[str] = set()
+    dynamic = False
+    for _, text, _ in scope_strings(scope, scopes):
+        if text[:1] != "[" or not is_expression(text):
+            continue
+        found, computed = named_references(text, function)
+        names |= found
+        dynamic = dynamic or computed
+        if function == "parameters" and _WHOLE_DEPLOYMENT.search(text):
+            dynamic = True
+    return names, dynamic
+
+
+def _where(scope: TemplateScope) -> str:
+    return "" if scope.is_root else f" in the nested template at {'.'.join(str(p) for p in scope.path)}"
+
+
+class ParameterNotUsed(Rule):
+    """
+    ## What it does
+    Reports a parameter that no expression of its template refers to with `parameters('name')`
+    (case-insensitive). Each template with its own scope is checked on its own: the root, and
+    every inline nested template with `"expressionEvaluationOptions": {"scope": "inner"}`; a
+    nested template with outer scope counts as part of its parent. The parameters of user-defined
+    functions are the function's own and are not considered. Parameters whose name starts with
+    `__` are skipped (as arm-ttk does), and so is a template that reads its parameters without
+    naming them (`parameters(variables('x'))`, `deployment().properties.parameters`).
+
+    ## Why is this bad?
+    A value passed for the parameter is silently ignored: whoever deploys believes a setting is
+    applied when it is not. It also makes the template harder to read and to review.
+
+    ## Example
+    ```json
+    "parameters": {
+      "location": { "type": "string", "defaultValue": "[resourceGroup().location]" },
+      "skuName": { "type": "string", "defaultValue": "standard" }
+    },
+    "resources": [ { "type": "Microsoft.KeyVault/vaults", "location": "[parameters('location')]",
+                     "properties": { "sku": { "family": "A", "name": "premium" } } } ]
+    ```
+
+    ## Use instead
+    Use the parameter where it was meant to apply (`"name": "[parameters('skuName')]"`), or delete it.
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Parameters-Must-Be-Referenced)
+    - https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter-rule-no-unused-parameters
+    """
+
+    id = "ARM001"
+    name = "parameter-not-used"
+    severity = "warning"
+    summary = "a parameter that no expression of its template uses"
+    remedy = "use the parameter or remove it"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        scopes = template_scopes(ctx.document)
+        for scope in scopes:
+            if not scope.own_scope:
+                continue
+            parameters = raw_get(scope.template, "parameters")
+            if not isinstance(parameters, dict) or not parameters:
+                continue
+            used, dynamic = _references(scope, scopes, "parameters")
+            if dynamic:
+                continue
+            key = raw_key(scope.template, "parameters")
+            for name in parameters:
+                if name.startswith("__") or name.lower() in used:
+                    continue
+                yield finding(
+                    self,
+                    ctx,
+                    f"the parameter '{name}'{_where(scope)} is never used: a value passed for it is silently ignored",
+                    position(ctx, scope.path + (key, name), key=True),
+                )
+
+
+class VariableNotUsed(Rule):
+    """
+    ## What it does
+    Reports a variable that no expression of its template refers to with `variables('name')`
+    (case-insensitive), including the variables a `copy` block in `variables` declares. Each
+    template with its own scope (the root, inline nested templates with inner scope) is checked on
+    its own; a template that refers to variables by a computed name (`variables(concat(...))`) is
+    skipped.
+
+    ## Why is this bad?
+    Dead code: a reader has to work out that the value goes nowhere, and a change made to it has no
+    effect, which is easy to miss in review.
+
+    ## Example
+    ```json
+    "variables": { "vaultName": "[concat('kv-', uniqueString(resourceGroup().id))]", "unused": "x" }
+    ```
+
+    ## Use instead
+    Remove the variable, or use it where it was meant to apply.
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Variables-Must-Be-Referenced)
+    - https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter-rule-no-unused-variables
+    """
+
+    id = "ARM002"
+    name = "variable-not-used"
+    severity = "warning"
+    summary = "a variable that no expression of its template uses"
+    remedy = "remove the variable or use it"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        scopes = template_scopes(ctx.document)
+        for scope in scopes:
+            if not scope.own_scope:
+                continue
+            variables = raw_get(scope.template, "variables")
+            if not isinstance(variables, dict) or not variables:
+                continue
+            used, dynamic = _references(scope, scopes, "variables")
+            if dynamic:
+                continue
+            key = raw_key(scope.template, "variables")
+            for name, value in variables.items():
+                if name.lower() == "copy" and isinstance(value, list):
+                    # Each loop of a `copy` block declares the variable named by its `name`.
+                    for i, loop in enumerate(value):
+                        loop_name = raw_get(loop, "name")
+                        if isinstance(loop_name, str) and loop_name.lower() not in used:
+                            yield finding(
+                                self,
+                                ctx,
+                                f"the variable '{loop_name}'{_where(scope)} (a copy loop) is never used",
+                                position(ctx, scope.path + (key, name, i, raw_key(loop, "name"))),
+                            )
+                    continue
+                if name.lower() not in used:
+                    yield finding(
+                        self,
+                        ctx,
+                        f"the variable '{name}'{_where(scope)} is never used",
+                        position(ctx, scope.path + (key, name), key=True),
+                    )
+
+
+_TYPE_CHECKS: dict[str, tuple[str, Any]] = {
+    "string": ("a string", lambda v: isinstance(v, str)),
+    "securestring": ("a string", lambda v: isinstance(v, str)),
+    "int": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "bool": ("a boolean", lambda v: isinstance(v, bool)),
+    "object": ("an object", lambda v: isinstance(v, dict)),
+    "secureobject": ("an object", lambda v: isinstance(v, dict)),
+    "array": ("an array", lambda v: isinstance(v, list)),
+}
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    if isinstance(value, str):
+        return "an expression" if is_expression(value) else "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"
+
+
+class ParameterDeclarationInconsistent(Rule):
+    """
+    ## What it does
+    Checks each parameter declaration against its `type`: `minValue` and `maxValue` must be
+    integers written as JSON numbers (not strings, not expressions); a literal `defaultValue` and
+    every entry of `allowedValues` must be of the declared type (for `array` parameters the
+    allowed values are the items, and are not checked). Expressions in `defaultValue` are left
+    alone: their type is only known once evaluated (the expansion reports it then, as AV001). A
+    `null` default is accepted (nullable parameters).
+
+    ## Why is this bad?
+    Azure validates parameter values against the declaration. A bound written as `"10"` is not a
+    number; a default of the wrong type makes every deployment that relies on the default fail with
+    `InvalidTemplate`; an allowed value of the wrong type can never be chosen, so the list does not
+    say what the template really accepts.
+
+    ## Example
+    ```json
+    "instanceCount": { "type": "int", "defaultValue": "2", "minValue": "1", "maxValue": 10 }
+    ```
+
+    ## Use instead
+    ```json
+    "instanceCount": { "type": "int", "defaultValue": 2, "minValue": 1, "maxValue": 10 }
+    ```
+
+    ## References
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/parameters
+    - https://github.com/Azure/arm-ttk (Min-And-Max-Value-Are-Numbers)
+    """
+
+    id = "ARM013"
+    name = "parameter-declaration-inconsistent"
+    severity = "warning"
+    summary = "a parameter whose bounds, default or allowed values do not match its type"
+    remedy = "write bounds as integers and defaults and allowed values of the declared type"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for scope in template_scopes(ctx.document):
+            parameters = raw_get(scope.template, "parameters")
+            if not isinstance(parameters, dict):
+                continue
+            section = raw_key(scope.template, "parameters")
+            for name, decl in parameters.items():
+                if isinstance(decl, dict):
+                    yield from self._check_parameter(ctx, scope.path + (section, name), name, decl)
+
+    def _check_parameter(self, ctx: LintContext, path: tuple[Any, ...], name: str, decl: dict[str, Any]) -> Iterator[Finding]:
+        for bound in ("minValue", "maxValue"):
+            key = raw_key(decl, bound)
+            if key in decl:
+                value = decl[key]
+                if not (isinstance(value, int) and not isinstance(value, bool)):
+                    yield finding(
+                        self,
+                        ctx,
+                        f"'{key}' of parameter '{name}' is {_json_kind(value)}, not an integer",
+                        position(ctx, path + (key,)),
+                    )
+        ptype = raw_get(decl, "type")
+        if not isinstance(ptype, str) or ptype.lower() not in _TYPE_CHECKS:
+            return
+        expected, accepts = _TYPE_CHECKS[ptype.lower()]
+        default_key = raw_key(decl, "defaultValue")
+        if default_key in decl:
+            default = decl[default_key]
+            literal = not (isinstance(default, str) and is_expression(default))
+            if default is not None and literal and not accepts(default):
+                yield finding(
+                    self,
+                    ctx,
+                    f"the default value of parameter '{name}' (type '{ptype}') is {_json_kind(default)}, not {expected}: "
+                    "deployments that use the default fail",
+                    position(ctx, path + (default_key,)),
+                )
+        allowed_key = raw_key(decl, "allowedValues")
+        allowed = decl.get(allowed_key)
+        if ptype.lower() == "array" or not isinstance(allowed, list):
+            return
+        for i, entry in enumerate(allowed):
+            if entry is not None and not accepts(entry):
+                yield finding(
+                    self,
+                    ctx,
+                    f"an allowed value of parameter '{name}' (type '{ptype}') is {_json_kind(entry)}, not {expected}: it can never be chosen",
+                    position(ctx, path + (allowed_key, i)),
+                )

@@ -1,0 +1,296 @@
+"""ARM009, ARM010: resource IDs: `*Id` properties written or assembled by hand instead of with
+`resourceId()`, and `resourceId()` given the arguments it already defaults to."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression
+from ...findings import Finding
+from ..base import LintContext, Rule, raw_get
+from ._scan import (
+    DEPLOYMENTS,
+    Declaration,
+    builtin_calls,
+    declarations,
+    display_name,
+    finding,
+    is_property_of_call,
+    iter_strings,
+    literal_argument,
+    parse_expression,
+    position,
+    position_in_string,
+)
+
+# Properties named `...Id` that hold GUIDs, names or numbers rather than resource IDs (arm-ttk's
+# exceptions, plus the identity GUIDs Azure returns everywhere).
+NOT_RESOURCE_IDS = frozenset(
+    name.lower()
+    for name in (
+        "appId",
+        "applicationId",
+        "clientId",
+        "customerId",
+        "DataTypeId",
+        "defaultMenuItemId",
+        "keyVaultSecretId",
+        "keyId",
+        "objectId",
+        "menuId",
+        "policyDefinitionReferenceId",
+        "principalId",
+        "servicePrincipalClientId",
+        "StartingDeviceID",
+        "subscriptionId",
+        "SyntheticMonitorId",
+        "targetProtectionContainerId",
+        "targetWorkerSizeId",
+        "tenantId",
+        "timezoneId",
+        "vlanId",
+        "workerSizeId",
+    )
+)
+# Types whose `...Id` properties are not ARM resource IDs (arm-ttk skips them too).
+SKIPPED_TYPES = frozenset({"microsoft.logic/workflows", "microsoft.apimanagement/service/backends"})
+
+_ID_PROPERTY = re.compile(r"(?:^id|Id|ID)$")
+# A complete resource ID: a subscription, a resource group, or a provider type with a name.
+_RESOURCE_ID = re.compile(
+    r"^/(?:subscriptions/[^/]+(?:/resourcegroups/[^/]+)?(?:/providers/[^/]+/[^/]+/[^/]+(?:/[^/]+)*)?"
+    r"|providers/[^/]+/[^/]+/[^/]+(?:/[^/]+)*)$",
+    re.IGNORECASE,
+)
+_PROVIDER_PATH = re.compile(r"/providers/|/resourcegroups/|^/?subscriptions/", re.IGNORECASE)
+_ASSEMBLERS = ("concat", "format")
+_ID_FUNCTIONS = frozenset(
+    {"resourceid", "subscriptionresourceid", "tenantresourceid", "extensionresourceid", "managementgroupresourceid", "reference", "resourceinfo"}
+)
+
+
+def _id_properties(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
+    """`(path, key, value)` of every `...Id` property below `value`, tags and metadata left out."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.lower() in ("tags", "metadata"):
+                continue
+            if _ID_PROPERTY.search(key) and key.lower() not in NOT_RESOURCE_IDS:
+                yield path + (key,), key, item
+            yield from _id_properties(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _id_properties(item, path + (i,))
+
+
+def _outside_id_functions(node: Node) -> Iterator[Call]:
+    """The built-in calls of a tree, not looking inside the arguments of the functions that build or
+    resolve IDs (`resourceId(format('/subscriptions/{0}/resourceGroups/{1}', ...), ...)` is how Bicep
+    targets another scope: the scope is assembled, the ID is derived)."""
+    if isinstance(node, Call):
+        if node.namespace is None:
+            yield node
+            if node.name.lower() in _ID_FUNCTIONS:
+                return
+        for arg in node.args:
+            yield from _outside_id_functions(arg)
+    elif isinstance(node, Property):
+        yield from _outside_id_functions(node.target)
+    elif isinstance(node, Index):
+        yield from _outside_id_functions(node.target)
+        yield from _outside_id_functions(node.index)
+
+
+def _literals_outside_id_functions(node: Node) -> Iterator[str]:
+    """The string literals of a tree, leaving out what ID functions are given."""
+    if isinstance(node, Literal):
+        if isinstance(node.value, str):
+            yield node.value
+    elif isinstance(node, Call):
+        if node.namespace is None and node.name.lower() in _ID_FUNCTIONS:
+            return
+        for arg in node.args:
+            yield from _literals_outside_id_functions(arg)
+    elif isinstance(node, Property):
+        yield from _literals_outside_id_functions(node.target)
+    elif isinstance(node, Index):
+        yield from _literals_outside_id_functions(node.target)
+        yield from _literals_outside_id_functions(node.index)
+
+
+def _assembled_by_hand(tree: Node) -> Call | None:
+    """The `concat()` / `format()` call that builds a resource ID from provider path segments."""
+    for call in _outside_id_functions(tree):
+        if call.name.lower() in _ASSEMBLERS and any(
+            _PROVIDER_PATH.search(literal) for arg in call.args for literal in _literals_outside_id_functions(arg)
+        ):
+            return call
+    return None
+
+
+def _problem(value: str) -> tuple[str, tuple[int, int] | None] | None:
+    """What is wrong with an ID written as `value`, and where in it."""
+    if not is_expression(value):
+        return ("a hard-coded resource ID", None) if _RESOURCE_ID.match(value) else None
+    tree = parse_expression(value)
+    if tree is None:
+        return None
+    for call in _outside_id_functions(tree):
+        if call.name.lower() in _ASSEMBLERS:
+            continue
+        for arg in call.args:
+            if isinstance(arg, Literal) and isinstance(arg.value, str) and _RESOURCE_ID.match(arg.value):
+                return "a hard-coded resource ID", arg.span
+    assembled = _assembled_by_hand(tree)
+    if assembled is not None:
+        return f"a resource ID assembled with {assembled.name}()", assembled.span
+    return None
+
+
+class ResourceIdNotDerived(Rule):
+    """
+    ## What it does
+    Reports a resource property whose name ends in `Id` (`subnetId`, `keyVaultId`,
+    `workspaceResourceId`, `id`, ...) and whose value is a literal resource ID
+    (`/subscriptions/...`, `/providers/Microsoft.X/...`) or is assembled with `concat()` or
+    `format()` from provider path segments (`'/providers/'`, `'/resourceGroups/'`,
+    `'/subscriptions/'`). A value that is exactly `[variables('x')]` is followed into the variable.
+    Properties that hold GUIDs or names rather than resource IDs (`tenantId`, `principalId`,
+    `clientId`, `objectId`, `appId`, `subscriptionId`, `keyVaultSecretId`, ... arm-ttk's list),
+    `tags`, and Logic Apps and API Management backends are skipped. Unlike arm-ttk, values from
+    parameters or any other function are accepted.
+
+    ## Why is this bad?
+    A hard-coded ID pins the template to one subscription and resource group; a hand-assembled ID
+    is easy to get wrong (a missing segment, the wrong provider casing, a child type without its
+    parent's name) and Azure reports `LinkedInvalidPropertyId` or `InvalidResourceReference` only at
+    deployment time.
+
+    ## Example
+    ```json
+    "subnet": { "id": "[concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/', resourceGroup().name, '/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default')]" }
+    ```
+
+    ## Use instead
+    ```json
+    "subnet": { "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'default')]" }
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (IDs-Should-Be-Derived-From-ResourceIDs)
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#resourceid
+    """
+
+    id = "ARM009"
+    name = "resource-id-not-derived"
+    severity = "warning"
+    summary = "a resource ID property written literally or assembled by hand"
+    remedy = "build the ID with resourceId(), subscriptionResourceId(), extensionResourceId() or take it from a parameter"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for declaration in declarations(ctx.document):
+            if declaration.type_lower in SKIPPED_TYPES:
+                continue
+            properties = raw_get(declaration.raw, "properties")
+            if not isinstance(properties, dict):
+                continue
+            if declaration.type_lower == DEPLOYMENTS:
+                properties = {k: v for k, v in properties.items() if k.lower() != "template"}
+            for path, key, value in _id_properties(properties, declaration.child_path("properties")):
+                yield from self._check_value(ctx, declaration, path, key, value)
+
+    def _check_value(self, ctx: LintContext, declaration: Declaration, path: tuple[Any, ...], key: str, value: Any) -> Iterator[Finding]:
+        if not isinstance(value, str):
+            return
+        name = display_name(ctx, declaration)
+        problem = _problem(value)
+        if problem is not None:
+            what, span = problem
+            where = position_in_string(ctx, path, span) if span else position(ctx, path)
+            yield finding(self, ctx, f"'{key}' of {name} is {what}", where)
+            return
+        tree = parse_expression(value)
+        if isinstance(tree, Call) and tree.namespace is None and tree.name.lower() == "variables":
+            variable_name = literal_argument(tree)
+            variable = raw_get(raw_get(declaration.scope.owner.template, "variables"), variable_name) if variable_name else None
+            for _, text, _ in iter_strings(variable, ()):
+                found = _problem(text)
+                if found is not None:
+                    yield finding(
+                        self, ctx, f"'{key}' of {name} is {found[0]} (in the variable '{variable_name}')", position(ctx, path)
+                    )
+                    return
+
+
+def _scope_arguments(call: Call) -> list[tuple[Node, str]]:
+    """The optional scope arguments of `resourceId([subscriptionId], [resourceGroupName], type, ...)`
+    or `subscriptionResourceId([subscriptionId], type, ...)` with their roles: the arguments before
+    the resource type (the first literal with a '/'). Empty when the type is not a literal."""
+    type_index = next(
+        (i for i, arg in enumerate(call.args) if isinstance(arg, Literal) and isinstance(arg.value, str) and "/" in arg.value),
+        None,
+    )
+    if type_index is None:
+        return []
+    before = list(call.args[:type_index])
+    if call.name.lower() == "subscriptionresourceid":
+        return [(arg, "subscription") for arg in before[:1]]
+    roles = ["subscription", "resourceGroup"] if len(before) == 2 else ["resourceGroup"]
+    return list(zip(before, roles))
+
+
+class ResourceIdRedundantArguments(Rule):
+    """
+    ## What it does
+    Reports `resourceId()` given `subscription().subscriptionId` or `resourceGroup().name`, and
+    `subscriptionResourceId()` given `subscription().subscriptionId`: the values these functions
+    use when the argument is left out. The finding points at the redundant argument.
+
+    ## Why is this bad?
+    The arguments add nothing but length, and suggest to a reader that the ID targets another
+    subscription or resource group when it does not.
+
+    ## Example
+    ```json
+    "[resourceId(subscription().subscriptionId, resourceGroup().name, 'Microsoft.Network/virtualNetworks', parameters('vnetName'))]"
+    ```
+
+    ## Use instead
+    ```json
+    "[resourceId('Microsoft.Network/virtualNetworks', parameters('vnetName'))]"
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (ResourceIds-should-not-contain)
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#resourceid
+    """
+
+    id = "ARM010"
+    name = "resource-id-redundant-arguments"
+    severity = "note"  # redundant, not wrong: the ID is the same
+    summary = "resourceId() given the subscription or resource group it defaults to"
+    remedy = "leave out subscription().subscriptionId and resourceGroup().name: they are the defaults"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for path, text, is_key in iter_strings(ctx.document.value, ()):
+            tree = parse_expression(text) if text[:1] == "[" else None
+            if tree is None:
+                continue
+            for call in builtin_calls(tree):
+                function = call.name.lower()
+                if function not in ("resourceid", "subscriptionresourceid"):
+                    continue
+                for arg, role in _scope_arguments(call):
+                    if role == "subscription" and is_property_of_call(arg, "subscription", "subscriptionid"):
+                        shown = "subscription().subscriptionId"
+                    elif role == "resourceGroup" and is_property_of_call(arg, "resourcegroup", "name"):
+                        shown = "resourceGroup().name"
+                    else:
+                        continue
+                    where = position(ctx, path, key=True) if is_key else position_in_string(ctx, path, arg.span)
+                    yield finding(
+                        self,
+                        ctx,
+                        f"{call.name}() is given {shown}, which is its default: leave the argument out",
+                        where,
+                    )

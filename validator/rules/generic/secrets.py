@@ -1,0 +1,420 @@
+"""ARM003-ARM006: secrets in templates: secure parameters with defaults, password-like parameters
+that are not secure, literal admin credentials, and outputs that return secrets."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ...expressions.parser import Call, Index, Node, Property, is_expression
+from ...findings import Finding, Severity
+from ..base import LintContext, Rule, raw_get, raw_key
+from ._scan import (
+    DEPLOYMENTS,
+    TemplateScope,
+    calls,
+    declarations,
+    display_name,
+    finding,
+    iter_strings,
+    literal_argument,
+    parse_expression,
+    position,
+    position_in_string,
+    template_scopes,
+)
+
+SECURE_TYPES = ("securestring", "secureobject")
+MAX_VARIABLE_DEPTH = 8  # variables referring to variables deeper than this are not followed
+
+
+def parameter_type(template: dict[str, Any], decl: Any) -> str:
+    """A parameter's declared type, lower-case, following a `$ref` to `definitions` once."""
+    ptype = raw_get(decl, "type")
+    if isinstance(ptype, str):
+        return ptype.lower()
+    ref = raw_get(decl, "$ref")
+    if isinstance(ref, str) and ref.startswith("#/definitions/"):
+        target = raw_get(raw_get(template, "definitions"), ref.rsplit("/", 1)[-1])
+        ptype = raw_get(target, "type")
+        if isinstance(ptype, str):
+            return ptype.lower()
+    return ""
+
+
+def is_secure(template: dict[str, Any], decl: Any) -> bool:
+    return parameter_type(template, decl) in SECURE_TYPES
+
+
+def secure_parameters(template: dict[str, Any]) -> dict[str, str]:
+    """The secure parameters of a template: lower-case name -> name as declared."""
+    parameters = raw_get(template, "parameters")
+    if not isinstance(parameters, dict):
+        return {}
+    return {name.lower(): name for name, decl in parameters.items() if is_secure(template, decl)}
+
+
+# --- ARM003 -----------------------------------------------------------------------------------------
+
+
+def _has_string_leaf(value: Any) -> bool:
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, dict):
+        return any(_has_string_leaf(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_string_leaf(v) for v in value)
+    return False
+
+
+class SecureParameterHasDefault(Rule):
+    """
+    ## What it does
+    Reports a `secureString` or `secureObject` parameter with a `defaultValue`. Accepted, as in
+    arm-ttk: an empty default (`""`, `{}`, `[]`, `null`) and an expression that calls `newGuid()`
+    (a fresh random value on each deployment that does not pass one). A `secureObject` default
+    with no string in it (`{"enabled": false}`) holds no secret and is accepted too.
+
+    ## Why is this bad?
+    The default is part of the template: whoever can read the template, its repository or the
+    deployment's template in the portal knows the secret that every deployment without an explicit
+    value uses. A default computed from public values (`uniqueString(subscription().id)`) is just as
+    predictable.
+
+    ## Example
+    ```json
+    "adminPassword": { "type": "securestring", "defaultValue": "P@ssw0rd1234" }
+    ```
+
+    ## Use instead
+    No default: pass the value at deployment time, ideally as a Key Vault reference in the parameter file.
+    ```json
+    "adminPassword": { "type": "securestring" }
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Secure-String-Parameters-Cannot-Have-Default)
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/key-vault-parameter
+    """
+
+    id = "ARM003"
+    name = "secure-parameter-has-default"
+    severity = "error"  # a known secret protects nothing: as arm-ttk, an error
+    summary = "a secure parameter with a default value written in the template"
+    remedy = "remove the default and pass the secret at deployment time (for example a Key Vault reference)"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for scope in template_scopes(ctx.document):
+            parameters = raw_get(scope.template, "parameters")
+            if not isinstance(parameters, dict):
+                continue
+            section = raw_key(scope.template, "parameters")
+            for name, decl in parameters.items():
+                if not isinstance(decl, dict) or not is_secure(scope.template, decl):
+                    continue
+                key = raw_key(decl, "defaultValue")
+                if key not in decl or not _has_string_leaf(decl[key]):
+                    continue
+                default = decl[key]
+                tree = parse_expression(default)
+                if tree is not None and any(calls(tree, "newguid")):
+                    continue
+                how = "computed by an expression anyone can evaluate" if tree is not None else "written in the template"
+                yield finding(
+                    self,
+                    ctx,
+                    f"the secure parameter '{name}' has a default value {how}: "
+                    "every deployment that does not pass a value uses a secret known to whoever reads the template",
+                    position(ctx, scope.path + (section, name, key)),
+                )
+
+
+# --- ARM004 -----------------------------------------------------------------------------------------
+
+_PASSWORD_LIKE = re.compile(r"password|passwd|pwd|secret|accountkey", re.IGNORECASE)
+# Names that mention a secret but hold something else: its name, version, URI, ID, permissions, ...
+_NOT_A_SECRET = re.compile(
+    r"name|version|ur[il]|path|permission|policy|type|mode|expir|rotation|length|(?:id|ids)$",
+    re.IGNORECASE,
+)
+
+
+class PasswordParameterNotSecure(Rule):
+    """
+    ## What it does
+    Reports a `string` parameter whose name says it holds a secret (it contains `password`,
+    `passwd`, `pwd`, `secret` or `accountKey`) but that is not `secureString`. As in arm-ttk,
+    names that describe a secret rather than hold one are skipped: `...SecretName`,
+    `...SecretVersion`, `...SecretUri`/`Url`, `...SecretId`, permissions, policies, types, modes,
+    expiry and rotation settings, lengths. A parameter with `allowedValues` is an enumeration, not
+    a secret, and is skipped too.
+
+    ## Why is this bad?
+    A plain `string` parameter is stored in the deployment history in clear text: anyone with read
+    access to the resource group's deployments can read the password. `secureString` values are
+    neither logged nor returned.
+
+    ## Example
+    ```json
+    "adminPassword": { "type": "string" }
+    ```
+
+    ## Use instead
+    ```json
+    "adminPassword": { "type": "securestring" }
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Password-params-must-be-secure)
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/data-types#secure-strings-and-objects
+    """
+
+    id = "ARM004"
+    name = "password-parameter-not-secure"
+    severity = "warning"  # judged by the name only: it can be wrong
+    summary = "a password-like string parameter that is not secureString"
+    remedy = "declare the parameter as securestring"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for scope in template_scopes(ctx.document):
+            parameters = raw_get(scope.template, "parameters")
+            if not isinstance(parameters, dict):
+                continue
+            section = raw_key(scope.template, "parameters")
+            for name, decl in parameters.items():
+                if not isinstance(decl, dict) or raw_get(decl, "allowedValues") is not None:
+                    continue
+                if parameter_type(scope.template, decl) != "string":
+                    continue
+                if not _PASSWORD_LIKE.search(name) or _NOT_A_SECRET.search(name):
+                    continue
+                type_key = raw_key(decl, "type")
+                path = scope.path + (section, name) + ((type_key,) if type_key in decl else ())
+                yield finding(
+                    self,
+                    ctx,
+                    f"the parameter '{name}' looks like a secret but is a plain 'string': "
+                    "its value is stored in clear text in the deployment history",
+                    position(ctx, path),
+                )
+
+
+# --- ARM005 -----------------------------------------------------------------------------------------
+
+_CREDENTIALS: dict[str, tuple[Severity, str]] = {
+    "adminusername": ("warning", "user name"),
+    "adminpassword": ("error", "password"),
+    "administratorloginpassword": ("error", "password"),
+}
+
+
+def _credential_properties(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
+    """`(path, key, value)` of every credential property below `value`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.lower() in _CREDENTIALS:
+                yield path + (key,), key, item
+            else:
+                yield from _credential_properties(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _credential_properties(item, path + (i,))
+
+
+class AdminCredentialIsLiteral(Rule):
+    """
+    ## What it does
+    Reports a resource property named `adminUsername`, `adminPassword` or
+    `administratorLoginPassword` (anywhere in `properties`, e.g. a VM's `osProfile`, or a value
+    passed to a nested deployment's parameter of that name) whose value is a literal string, or an
+    expression that is just `variables('x')` of a literal variable. Passwords are errors, user
+    names warnings.
+
+    ## Why is this bad?
+    A literal password is in clear text in the template, its repository and the deployment
+    history, and is the same for every environment. A literal user name (`admin`, `azureuser`)
+    is the first thing an attacker tries, and cannot differ per environment.
+
+    ## Example
+    ```json
+    "osProfile": { "computerName": "vm1", "adminUsername": "azureuser", "adminPassword": "P@ssw0rd1234" }
+    ```
+
+    ## Use instead
+    ```json
+    "osProfile": { "computerName": "vm1", "adminUsername": "[parameters('adminUsername')]",
+                   "adminPassword": "[parameters('adminPassword')]" }
+    ```
+    with `adminPassword` a `securestring` parameter.
+
+    ## References
+    - https://github.com/Azure/arm-ttk (adminUsername-Should-Not-Be-A-Literal, adminPassword-Should-Not-Be-A-Literal)
+    - https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter-rule-admin-username-should-not-be-literal
+    """
+
+    id = "ARM005"
+    name = "admin-credential-is-literal"
+    severity = "error"  # for passwords; a literal user name is reported as a warning
+    summary = "an admin user name or password written as a literal"
+    remedy = "take the credential from a parameter (a securestring one for passwords)"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for declaration in declarations(ctx.document):
+            properties = raw_get(declaration.raw, "properties")
+            if not isinstance(properties, dict):
+                continue
+            base = declaration.child_path("properties")
+            if declaration.type_lower == DEPLOYMENTS:
+                # The nested template's own resources are declarations of their own.
+                properties = {k: v for k, v in properties.items() if k.lower() != "template"}
+            for path, key, value in _credential_properties(properties, base):
+                if isinstance(value, dict) and isinstance(raw_get(value, "value"), str):
+                    path, value = path + (raw_key(value, "value"),), raw_get(value, "value")
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                severity, what = _CREDENTIALS[key.lower()]
+                literal_variable = self._literal_variable(declaration.scope, value)
+                if is_expression(value) and literal_variable is None:
+                    continue
+                source = f" (through the literal variable '{literal_variable}')" if literal_variable else ""
+                shown = f" '{value}'" if what == "user name" and not literal_variable else ""
+                yield finding(
+                    self,
+                    ctx,
+                    f"'{key}' of {display_name(ctx, declaration)} is the literal {what}{shown}{source}: "
+                    "it is the same in every environment and readable by anyone who reads the template",
+                    position(ctx, path),
+                    severity=severity,
+                )
+
+    @staticmethod
+    def _literal_variable(scope: TemplateScope, value: str) -> str | None:
+        """`x` when `value` is exactly `[variables('x')]` and `x` is a literal string."""
+        tree = parse_expression(value)
+        if not isinstance(tree, Call) or tree.namespace is not None or tree.name.lower() != "variables":
+            return None
+        name = literal_argument(tree)
+        variable = raw_get(raw_get(scope.owner.template, "variables"), name) if name else None
+        if isinstance(variable, str) and variable.strip() and not is_expression(variable):
+            return name
+        return None
+
+
+# --- ARM006 -----------------------------------------------------------------------------------------
+
+
+# Functions whose result does not reveal their arguments: hashes, lengths and tests.
+_NON_REVEALING = frozenset(
+    {
+        "uniquestring", "guid", "length", "empty", "equals", "contains", "startswith", "endswith", "indexof",
+        "lastindexof", "not", "and", "or", "less", "lessorequals", "greater", "greaterorequals",
+    }
+)
+
+
+def _revealed_calls(node: Node) -> Iterator[Call]:
+    """The built-in calls whose results can end up in the expression's value: not inside the
+    arguments of a hash or a test, nor in the condition of an `if()`."""
+    if isinstance(node, Call):
+        if node.namespace is None:
+            yield node
+            if node.name.lower() in _NON_REVEALING:
+                return
+        args = node.args[1:] if node.namespace is None and node.name.lower() == "if" else node.args
+        for arg in args:
+            yield from _revealed_calls(arg)
+    elif isinstance(node, Property):
+        yield from _revealed_calls(node.target)
+    elif isinstance(node, Index):
+        yield from _revealed_calls(node.target)
+
+
+def _secret_sources(scope: TemplateScope, text: str, depth: int = 0) -> Iterator[tuple[str, tuple[int, int]]]:
+    """What in an expression returns a secret: `list*()` calls and secure parameters, followed
+    through variables, as `(description, span in text)`; for a secret inside a variable the span
+    is the `variables()` call's."""
+    tree = parse_expression(text)
+    if tree is None or depth > MAX_VARIABLE_DEPTH:
+        return
+    owner = scope.owner.template
+    secure = secure_parameters(owner)
+    for node in _revealed_calls(tree):
+        lowered = node.name.lower()
+        if lowered.startswith("list") and len(lowered) > 4:
+            yield f"{node.name}()", node.span
+        elif lowered == "parameters":
+            name = literal_argument(node)
+            if name is not None and name.lower() in secure:
+                yield f"the secure parameter '{secure[name.lower()]}'", node.span
+        elif lowered == "variables":
+            name = literal_argument(node)
+            variable = raw_get(raw_get(owner, "variables"), name) if name else None
+            for _, inner, _ in iter_strings(variable, ()):
+                for description, _ in _secret_sources(scope, inner, depth + 1):
+                    # Name the variable the output uses; the ones behind it are one click away.
+                    yield (f"{description} (through the variable '{name}')" if depth == 0 else description), node.span
+
+
+class OutputContainsSecret(Rule):
+    """
+    ## What it does
+    Reports an output that returns a secret: its `value` (or `copy.input`) calls a `list*()`
+    function (`listKeys()`, `listSecrets()`, `listConnectionStrings()`, ...) or uses a
+    `secureString`/`secureObject` parameter, directly or through variables. Outputs declared as
+    `securestring` or `secureobject` are not reported: Azure does not return their values. A secret
+    that only goes into a hash or a test (`uniqueString()`, `guid()`, `length()`, `empty()`,
+    `equals()`, an `if()` condition ...) is not revealed and is not reported.
+
+    ## Why is this bad?
+    Output values are stored in the deployment history in clear text: anyone with read access to
+    the deployments of the resource group (or subscription) can read the key or password, long
+    after the deployment. The message names the function or parameter, never the value.
+
+    ## Example
+    ```json
+    "outputs": { "storageKey": { "type": "string",
+      "value": "[listKeys(resourceId('Microsoft.Storage/storageAccounts', parameters('name')), '2023-05-01').keys[0].value]" } }
+    ```
+
+    ## Use instead
+    Return the resource ID and let the consumer read the key with its own permissions, or declare
+    the output `securestring` (Bicep: `@secure() output`).
+    ```json
+    "outputs": { "storageAccountId": { "type": "string",
+      "value": "[resourceId('Microsoft.Storage/storageAccounts', parameters('name'))]" } }
+    ```
+
+    ## References
+    - https://github.com/Azure/arm-ttk (Outputs-Must-Not-Contain-Secrets)
+    - https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter-rule-outputs-should-not-contain-secrets
+    """
+
+    id = "ARM006"
+    name = "output-contains-secret"
+    severity = "error"  # the secret is readable in the deployment history for good
+    summary = "an output that returns a key, a password or another secret"
+    remedy = "do not output secrets: return the resource ID, or declare the output securestring"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for scope in template_scopes(ctx.document):
+            outputs = raw_get(scope.template, "outputs")
+            if not isinstance(outputs, dict):
+                continue
+            section = raw_key(scope.template, "outputs")
+            for name, decl in outputs.items():
+                if not isinstance(decl, dict) or parameter_type(scope.template, decl) in SECURE_TYPES:
+                    continue
+                for key in ("value", "copy"):
+                    spelled = raw_key(decl, key)
+                    if spelled not in decl:
+                        continue
+                    for path, text, is_key in iter_strings(decl[spelled], scope.path + (section, name, spelled)):
+                        for description, span in _secret_sources(scope, text):
+                            where = position(ctx, path) if is_key else position_in_string(ctx, path, span)
+                            yield finding(
+                                self,
+                                ctx,
+                                f"the output '{name}' returns {description}: output values are stored in clear text "
+                                "in the deployment history, readable by anyone who can read the deployment",
+                                where,
+                            )
+                            break

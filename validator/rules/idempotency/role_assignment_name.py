@@ -1,0 +1,253 @@
+"""IDM002: a role assignment whose name is not a `guid()` of its scope, principal and role."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ...expressions.parser import Call, Index, Literal, Node, Property
+from ...findings import Finding
+from ...template.model import ExpandedResource
+from ..base import LintContext, Rule, raw_get, raw_key
+from .sources import (
+    MAX_INLINE_DEPTH,
+    declaring_template,
+    display_name,
+    is_nondeterministic,
+    named_reference,
+    origin_phrase,
+    parse_quietly,
+    walk,
+)
+
+ROLE_ASSIGNMENTS = "microsoft.authorization/roleassignments"
+_RESOURCE_TYPE = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)+/", re.IGNORECASE)
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-[a-z]+)?$", re.IGNORECASE)
+# Functions whose result identifies a scope: a resource ID, or the `id` of the group or subscription.
+_SCOPE_FUNCTIONS = frozenset({"resourceid", "extensionresourceid", "tenantresourceid"})
+_EXISTS = "409 `RoleAssignmentExists` (\"The role assignment already exists.\")"
+_NOT_PERMITTED = (
+    "`RoleAssignmentUpdateNotPermitted` (\"Tenant ID, application ID, principal ID, and scope are not allowed "
+    "to be updated.\")"
+)
+
+
+def _inline_variables(node: Node, template: dict[str, Any], depth: int = 0) -> Node:
+    """The tree with each `variables('x')` replaced by the variable's own expression (or literal)."""
+    variable = named_reference(node, "variables")
+    if variable is not None and depth < MAX_INLINE_DEPTH:
+        declared = raw_get(template, "variables")
+        value = raw_get(declared, variable) if isinstance(declared, dict) else None
+        tree = parse_quietly(value)
+        if tree is not None:
+            return _inline_variables(tree, template, depth + 1)
+        if isinstance(value, str):
+            return Literal(value, node.span)
+        return node
+    if isinstance(node, Call):
+        return Call(node.name, node.namespace, tuple(_inline_variables(a, template, depth) for a in node.args), node.span)
+    if isinstance(node, Property):
+        return Property(_inline_variables(node.target, template, depth), node.name, node.span)
+    if isinstance(node, Index):
+        return Index(_inline_variables(node.target, template, depth), _inline_variables(node.index, template, depth), node.span)
+    return node
+
+
+def _text(node: Node) -> str:
+    """A normalized text of a tree (lower case, no spaces) for comparing expressions."""
+    if isinstance(node, Literal):
+        return f"'{node.value}'".lower() if isinstance(node.value, str) else str(node.value).lower()
+    if isinstance(node, Call):
+        name = f"{node.namespace}.{node.name}" if node.namespace else node.name
+        return f"{name.lower()}({','.join(_text(a) for a in node.args)})"
+    if isinstance(node, Property):
+        return f"{_text(node.target)}.{node.name.lower()}"
+    return f"{_text(node.target)}[{_text(node.index)}]"
+
+
+def _tree(value: Any) -> Node | None:
+    """The parse tree of a raw value: an expression, or a literal string as a Literal."""
+    tree = parse_quietly(value)
+    if tree is None and isinstance(value, str):
+        return Literal(value, (0, len(value)))
+    return tree
+
+
+class _Template:
+    """The template declaring a role assignment, for reading its expressions."""
+
+    def __init__(self, ctx: LintContext, resource: ExpandedResource):
+        self.template = declaring_template(resource)
+        self.siblings = [
+            r for r in ctx.resources() if r.document is resource.document and r.deployment == resource.deployment
+        ]
+
+    def resource_named(self, reference: str) -> ExpandedResource | None:
+        """A resource of the same template by symbolic name, or by name as 1.0 `reference('name')`."""
+        lowered = reference.lower()
+        for candidate in self.siblings:
+            if (candidate.symbolic_name or "").lower() == lowered:
+                return candidate
+        for candidate in self.siblings:
+            if isinstance(candidate.name, str) and candidate.name.lower() == lowered:
+                return candidate
+        return None
+
+    def anchors(self, value: Any, depth: int = 0) -> set[str]:
+        """The parts of an expression that identify what it refers to: the parameters and variables it
+        reads, its literal strings (not resource types or api-versions), and, for `reference('x')`,
+        the anchors of the name of resource `x`. Matching any of them in a `guid()` means it is seeded."""
+        tree = _tree(value)
+        if tree is None or depth > MAX_INLINE_DEPTH:
+            return set()
+        found: set[str] = set()
+        for current in (tree, _inline_variables(tree, self.template)):
+            for node in walk(current):
+                if named_reference(node, "parameters") is not None or named_reference(node, "variables") is not None:
+                    found.add(_text(node))
+                elif isinstance(node, Literal) and isinstance(node.value, str) and _is_identifying(node.value):
+                    found.add(_text(node))
+                target = named_reference(node, "reference")
+                if target is not None:
+                    referenced = self.resource_named(target)
+                    if referenced is not None:
+                        found |= self.anchors(raw_get(referenced.raw, "name"), depth + 1)
+        return found
+
+
+def _is_identifying(literal: str) -> bool:
+    """A literal string that names something, rather than a type, an api-version or a keyword."""
+    return bool(literal) and not _RESOURCE_TYPE.match(literal) and not _API_VERSION.match(literal) and literal.lower() != "full"
+
+
+def _guid_call(tree: Node) -> Call | None:
+    """The `guid(...)` call that makes the name (the outermost one)."""
+    return next((n for n in walk(tree) if isinstance(n, Call) and n.namespace is None and n.name.lower() == "guid"), None)
+
+
+def _mentions(arguments: str, anchors: set[str], whole: str) -> bool:
+    return whole in arguments or any(anchor in arguments for anchor in anchors)
+
+
+def _names_a_scope(arguments: tuple[Node, ...], scope_anchors: set[str], scope_text: str | None, text: str) -> bool:
+    for argument in arguments:
+        for node in walk(argument):
+            if isinstance(node, Property) and node.name.lower() in ("id", "subscriptionid"):
+                return True
+            if isinstance(node, Call) and node.namespace is None and node.name.lower() in _SCOPE_FUNCTIONS:
+                return True
+    return scope_text is not None and _mentions(text, scope_anchors, scope_text)
+
+
+class RoleAssignmentNameNotStable(Rule):
+    """
+    ## What it does
+    Reports a role assignment (`Microsoft.Authorization/roleAssignments`) whose name is not a
+    `guid()` of stable inputs that include its scope, its principal and its role definition: a
+    name from `newGuid()` or `utcNow()`, a literal name, or a `guid()` whose arguments leave out
+    the expression used for `principalId`, for `roleDefinitionId`, or for the scope.
+
+    ## Why is this bad?
+    A role assignment's name is its identity, and Azure allows one assignment per principal, role
+    and scope. A name that changes on every run asks for a second assignment of the same role:
+    the redeploy fails with 409 `RoleAssignmentExists` ("The role assignment already exists.").
+    A name that stays the same while the principal or scope changes (a literal, or a `guid()`
+    without them) asks Azure to update the assignment, which fails with
+    `RoleAssignmentUpdateNotPermitted` ("Tenant ID, application ID, principal ID, and scope are
+    not allowed to be updated."). A `guid()` argument matches when it uses the same parameters,
+    variables, literal IDs or referenced resource as the property; the scope matches a resource
+    ID (`resourceId(...)`), an `id` property (`resourceGroup().id`, `subscription().id`) or the
+    `scope` expression.
+
+    ## Example
+    ```json
+    "parameters": { "roleAssignmentName": { "type": "string", "defaultValue": "[newGuid()]" } },
+    ...
+    { "type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+      "name": "[parameters('roleAssignmentName')]",
+      "properties": { "roleDefinitionId": "[variables('readerRoleId')]", "principalId": "[parameters('principalId')]" } }
+    ```
+
+    ## Use instead
+    ```json
+    "name": "[guid(resourceGroup().id, parameters('principalId'), variables('readerRoleId'))]"
+    ```
+
+    ## References
+    - https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template
+    - https://learn.microsoft.com/azure/role-based-access-control/troubleshooting
+    """
+
+    id = "IDM002"
+    name = "role-assignment-name-not-stable"
+    severity = "error"
+    summary = "a role assignment whose name is not a guid() of its scope, principal and role"
+    remedy = "name the role assignment guid(<scope id>, <principalId expression>, <roleDefinitionId expression>)"
+    resource_types = (ROLE_ASSIGNMENTS,)
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for resource in ctx.resources(ROLE_ASSIGNMENTS):
+            if resource.existing or resource.deployed is False:
+                continue
+            finding = self._check_one(ctx, resource)
+            if finding is not None:
+                yield finding
+
+    def _check_one(self, ctx: LintContext, resource: ExpandedResource) -> Finding | None:
+        raw_name = raw_get(resource.raw, "name")
+        path = (raw_key(resource.raw, "name"),)
+        label = f"the role assignment `{display_name(resource)}`"
+        if is_nondeterministic(resource.name):
+            return self.finding(
+                ctx,
+                f"{label} is named from {origin_phrase(resource, raw_name)}, a new name on every deployment: "
+                f"the redeploy asks for a second assignment of the same role and fails with {_EXISTS}",
+                resource=resource,
+                path=path,
+            )
+        template = _Template(ctx, resource)
+        tree = parse_quietly(raw_name)
+        inlined = _inline_variables(tree, template.template) if tree is not None else None
+        guid = _guid_call(inlined) if inlined is not None else None
+        if guid is None:
+            if isinstance(resource.name, str) and (inlined is None or all(not isinstance(n, Call) for n in walk(inlined))):
+                return self.finding(
+                    ctx,
+                    f"{label} has a fixed name: deployed again for another principal or scope (another environment, "
+                    f"a changed parameter) it asks Azure to update the assignment, which fails with {_NOT_PERMITTED}",
+                    resource=resource,
+                    path=path,
+                    severity="warning",
+                )
+            return None  # a name passed in as a parameter: only the caller knows whether it is stable
+        arguments = ",".join(_text(a) for a in guid.args)
+        # Compare with both the raw arguments and the ones with variables inlined.
+        raw_guid = _guid_call(tree) if tree is not None else None
+        if raw_guid is not None:
+            arguments += "|" + ",".join(_text(a) for a in raw_guid.args)
+        properties = raw_get(resource.raw, "properties")
+        missing: list[str] = []
+        for prop in ("principalId", "roleDefinitionId"):
+            value = raw_get(properties, prop)
+            value_tree = _tree(value)
+            if value_tree is None:
+                continue  # not there, or not a string: nothing to compare
+            anchors = template.anchors(value)
+            whole = _text(_inline_variables(value_tree, template.template))
+            if not _mentions(arguments, anchors, whole) and not _mentions(arguments, anchors, _text(value_tree)):
+                missing.append(f"`{prop}` ({value})")
+        scope = raw_get(resource.raw, "scope")
+        scope_tree = _tree(scope)
+        scope_text = _text(scope_tree) if scope_tree is not None else None
+        if not _names_a_scope(guid.args, template.anchors(scope) if scope is not None else set(), scope_text, arguments):
+            missing.append("the scope (such as `resourceGroup().id` or the `scope` resource's ID)")
+        if not missing:
+            return None
+        return self.finding(
+            ctx,
+            f"the name `{raw_name}` of role assignment '{display_name(resource)}' is a guid() that leaves out "
+            f"{' and '.join(missing)}: when that changes (another environment, another parameter value) the same "
+            f"name asks Azure to update the assignment, which fails with {_NOT_PERMITTED}",
+            resource=resource,
+            path=path,
+            severity="warning",
+        )

@@ -1,0 +1,122 @@
+"""IDM003: a secret or password that gets a new value on every deployment."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ...expressions.values import Unknown
+from ...findings import Finding
+from ...template.model import ExpandedResource
+from ..base import LintContext, Rule, raw_get, raw_key
+from .sources import declaring_template, defaults_used, display_name, nondeterministic_parameters
+
+VAULT_SECRETS = "microsoft.keyvault/vaults/secrets"
+_SECRET_SUFFIXES = ("password", "secret")
+
+
+def _is_secret_property(key: str) -> bool:
+    return key.lower().endswith(_SECRET_SUFFIXES)
+
+
+def _secret_properties(raw: Any, evaluated: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
+    """(path, raw value, evaluated value) of every password-like property under `properties`."""
+    if isinstance(evaluated, dict):
+        for key, value in evaluated.items():
+            raw_value = raw_get(raw, key) if isinstance(raw, dict) else None
+            key_path = path + ((raw_key(raw, key) if isinstance(raw, dict) else key),)
+            if _is_secret_property(key) and not isinstance(value, (dict, list)):
+                yield key_path, raw_value, value
+            else:
+                yield from _secret_properties(raw_value, value, key_path)
+    elif isinstance(evaluated, list):
+        for i, value in enumerate(evaluated):
+            yield from _secret_properties(raw[i] if isinstance(raw, list) and i < len(raw) else None, value, path + (i,))
+
+
+class SecretRegeneratedEveryRun(Rule):
+    """
+    ## What it does
+    Reports a secret or password whose value comes from `newGuid()` or `utcNow()`, usually as the
+    default of a secure parameter: a Key Vault secret's `properties.value`, or a property named
+    like a password or secret (`adminPassword`, `administratorLoginPassword`, `password`,
+    `clientSecret`, ...) anywhere in a resource's properties.
+
+    ## Why is this bad?
+    Azure evaluates the default again on every deployment that does not pass the parameter, so
+    every run sets a new password, and writes a new version of the Key Vault secret (a version is
+    only added when the value changes). Whatever still uses the old value (connection strings,
+    applications, other templates) stops working after the next deployment.
+
+    ## Example
+    ```json
+    "parameters": { "sqlPassword": { "type": "securestring", "defaultValue": "[newGuid()]" } },
+    ...
+    "properties": { "administratorLogin": "sqladmin", "administratorLoginPassword": "[parameters('sqlPassword')]" }
+    ```
+
+    ## Use instead
+    Generate the password once, outside the template, and pass it in from a Key Vault reference
+    in the parameter file:
+    ```json
+    "sqlPassword": { "reference": { "keyVault": { "id": "<vault id>" }, "secretName": "sql-admin-password" } }
+    ```
+
+    ## References
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#newguid
+    - https://learn.microsoft.com/azure/azure-resource-manager/templates/key-vault-parameter
+    - https://github.com/Azure/bicep/issues/6448
+    """
+
+    id = "IDM003"
+    name = "secret-regenerated-every-run"
+    severity = "warning"
+    summary = "a secret or password that changes on every deployment"
+    remedy = "pass the secret in (a Key Vault reference in the parameter file) instead of a newGuid()/utcNow() default"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for resource in ctx.resources():
+            if resource.existing or resource.deployed is False:
+                continue
+            raw_properties = raw_get(resource.raw, "properties")
+            properties_path = (raw_key(resource.raw, "properties"),)
+            if resource.type_lower == VAULT_SECRETS:
+                candidates: Iterator[tuple[tuple[Any, ...], Any, Any]] = iter(
+                    [(properties_path + (raw_key(raw_properties, "value"),), raw_get(raw_properties, "value"), raw_get(resource.properties, "value"))]
+                )
+            else:
+                candidates = _secret_properties(raw_properties, resource.properties, properties_path)
+            for path, raw_value, value in candidates:
+                parameters = self._changing_parameters(ctx, resource, raw_value, value)
+                if parameters is None:
+                    continue
+                yield self.finding(ctx, self._message(resource, path, parameters), resource=resource, path=path)
+
+    @staticmethod
+    def _changing_parameters(ctx: LintContext, resource: ExpandedResource, raw_value: Any, value: Any) -> list[str] | None:
+        """The parameters that make the value change on every run ([] when they cannot be named),
+        or None when the value is stable."""
+        if not isinstance(value, Unknown):
+            return None
+        template = declaring_template(resource)
+        if value.nondeterministic:
+            return nondeterministic_parameters(template, raw_value)
+        # A secure parameter may hide the flag: read the default as written, when it is in use.
+        used = defaults_used(ctx, resource, raw_value)
+        return used or None
+
+    @staticmethod
+    def _message(resource: ExpandedResource, path: tuple[Any, ...], parameters: list[str]) -> str:
+        origin = (
+            " and ".join(f"the newGuid()/utcNow() default of parameter '{p}'" for p in parameters)
+            if parameters
+            else "newGuid() or utcNow()"
+        )
+        if resource.type_lower == VAULT_SECRETS:
+            return (
+                f"the value of Key Vault secret '{display_name(resource)}' comes from {origin}: every deployment "
+                f"that does not pass it writes a new secret value and a new secret version, and whatever "
+                f"read the old value stops working"
+            )
+        return (
+            f"`{path[-1]}` of {resource.type} '{display_name(resource)}' comes from {origin}: every deployment "
+            f"that does not pass it sets a new password, and whatever used the old one stops working"
+        )
