@@ -10,7 +10,9 @@ walked: a linked template (`templateLink`) is a file of its own and is linted on
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, parse
@@ -117,8 +119,19 @@ def _nested_template(declaration: Declaration) -> tuple[JsonPath, dict[str, Any]
     return declaration.child_path("properties", "template"), template, inner
 
 
+# Several rules walk the same document: compute its template objects once per document.
+_SCOPES: "weakref.WeakKeyDictionary[Document, list[TemplateScope]]" = weakref.WeakKeyDictionary()
+
+
 def template_scopes(document: Document) -> list[TemplateScope]:
     """The root template and every inline nested template of the file, outermost first."""
+    cached = _SCOPES.get(document)
+    if cached is None:
+        cached = _SCOPES[document] = _template_scopes(document)
+    return cached
+
+
+def _template_scopes(document: Document) -> list[TemplateScope]:
     if not isinstance(document.value, dict):
         return []
     scopes: list[TemplateScope] = []
@@ -258,7 +271,8 @@ def is_property_of_call(node: Node, function: str, prop: str) -> bool:
 _REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*'([^']*)'", re.IGNORECASE)
 
 
-def named_references(text: str, function: str) -> tuple[set[str], bool]:
+@lru_cache(maxsize=65536)
+def named_references(text: str, function: str) -> tuple[frozenset[str], bool]:
     """The lower-case names `function('name')` (`parameters` or `variables`) refers to in `text`, and
     whether it also refers to one by a computed name (`variables(concat(...))`)."""
     tree = parse_expression(text)
@@ -266,7 +280,7 @@ def named_references(text: str, function: str) -> tuple[set[str], bool]:
         if not is_expression(text):
             return set(), False
         # Unparsable: Azure rejects it anyway; a textual match keeps the declaration from being reported.
-        return {m.group(2).lower() for m in _REFERENCE.finditer(text) if m.group(1).lower() == function}, False
+        return frozenset(m.group(2).lower() for m in _REFERENCE.finditer(text) if m.group(1).lower() == function), False
     names: set[str] = set()
     dynamic = False
     for call in calls(tree, function):
@@ -275,7 +289,7 @@ def named_references(text: str, function: str) -> tuple[set[str], bool]:
             dynamic = True
         else:
             names.add(name.lower())
-    return names, dynamic
+    return frozenset(names), dynamic
 
 
 # --- positions ------------------------------------------------------------------------------------

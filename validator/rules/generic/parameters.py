@@ -3,30 +3,39 @@ declarations whose bounds, default or allowed values contradict their type."""
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any, Iterator
 
 from ...expressions.parser import is_expression
 from ...findings import Finding
+from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
-from ._scan import TemplateScope, finding, named_references, position, scope_strings, template_scopes
+from ._scan import JsonPath, TemplateScope, finding, named_references, position, scope_strings, template_scopes
 
 # `deployment().properties.parameters` reads every parameter without naming it.
 _WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
 
 
-def _references(scope: TemplateScope, scopes: list[TemplateScope], function: str) -> tuple[set[str], bool]:
-    """The names `function('x')` refers to within the scope, and whether any reference is computed."""
-    names: set[str] = set()
-    dynamic = False
-    for _, text, _ in scope_strings(scope, scopes):
-        if text[:1] != "[" or not is_expression(text):
-            continue
-        found, computed = named_references(text, function)
-        names |= found
-        dynamic = dynamic or computed
-        if function == "parameters" and _WHOLE_DEPLOYMENT.search(text):
-            dynamic = True
-    return names, dynamic
+_REFERENCES: "weakref.WeakKeyDictionary[Document, dict[tuple[JsonPath, str], tuple[set[str], bool]]]" = weakref.WeakKeyDictionary()
+
+
+def _references(document: Document, scope: TemplateScope, scopes: list[TemplateScope], function: str) -> tuple[set[str], bool]:
+    """The names `function('x')` refers to within the scope, and whether any reference is computed.
+    One walk of the scope answers both `parameters` and `variables`, once per document."""
+    memo = _REFERENCES.setdefault(document, {})
+    key = (scope.path, function)
+    if key not in memo:
+        found: dict[str, tuple[set[str], bool]] = {"parameters": (set(), False), "variables": (set(), False)}
+        for _, text, _ in scope_strings(scope, scopes):
+            if text[:1] != "[" or not is_expression(text):
+                continue
+            for name in found:
+                names, computed = named_references(text, name)
+                dynamic = found[name][1] or computed or (name == "parameters" and bool(_WHOLE_DEPLOYMENT.search(text)))
+                found[name] = (found[name][0] | names, dynamic)
+        for name, value in found.items():
+            memo[(scope.path, name)] = value
+    return memo[key]
 
 
 def _where(scope: TemplateScope) -> str:
@@ -80,7 +89,7 @@ class ParameterNotUsed(Rule):
             parameters = raw_get(scope.template, "parameters")
             if not isinstance(parameters, dict) or not parameters:
                 continue
-            used, dynamic = _references(scope, scopes, "parameters")
+            used, dynamic = _references(ctx.document, scope, scopes, "parameters")
             if dynamic:
                 continue
             key = raw_key(scope.template, "parameters")
@@ -135,7 +144,7 @@ class VariableNotUsed(Rule):
             variables = raw_get(scope.template, "variables")
             if not isinstance(variables, dict) or not variables:
                 continue
-            used, dynamic = _references(scope, scopes, "variables")
+            used, dynamic = _references(ctx.document, scope, scopes, "variables")
             if dynamic:
                 continue
             key = raw_key(scope.template, "variables")
