@@ -18,7 +18,6 @@ Format, one file per rule:
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
+from typing import Iterator, Union
 
 from .values import ArmError
 
@@ -210,3 +210,27 @@ class _Parser:
 def node_text(source: str, node: Node) -> str:
     """The source text of a node."""
     return source[node.span[0]:node.span[1]]
+
+
+def try_parse(text: object) -> Node | None:
+    """The parse tree of a JSON string that is an expression; None for a literal, or for an
+    expression Azure would reject (that is reported elsewhere, as a deployment error)."""
+    if not isinstance(text, str) or not is_expression(text):
+        return None
+    try:
+        return parse(text)
+    except ArmError:
+        return None
+
+
+def walk(node: Node) -> "Iterator[Node]":
+    """Every node of a parse tree, depth first."""
+    yield node
+    if isinstance(node, Call):
+        for arg in node.args:
+            yield from walk(arg)
+    elif isinstance(node, Property):
+        yield from walk(node.target)
+    elif isinstance(node, Index):
+        yield from walk(node.target)
+        yield from walk(node.index)

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
-from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, parse
-from ...expressions.values import ArmError
+from ...expressions.parser import Call, Literal, Node, Property, is_expression, try_parse, walk
 from ...findings import Finding, Position, Severity
 from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
@@ -205,30 +204,6 @@ def scope_strings(scope: TemplateScope, scopes: list[TemplateScope]) -> Iterator
 # --- expressions ----------------------------------------------------------------------------------
 
 
-def parse_expression(text: Any) -> Node | None:
-    """The parse tree of an expression string; None for a literal or an expression that does not parse
-    (Azure's rejection of it is reported as AV001)."""
-    if not isinstance(text, str) or not is_expression(text):
-        return None
-    try:
-        return parse(text)
-    except ArmError:
-        return None
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of a parse tree, depth first."""
-    yield node
-    if isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
-    elif isinstance(node, Property):
-        yield from walk(node.target)
-    elif isinstance(node, Index):
-        yield from walk(node.target)
-        yield from walk(node.index)
-
-
 def calls(node: Node, *names: str) -> Iterator[Call]:
     """Calls of built-in functions named `names` (lower-case) inside a tree."""
     for sub in walk(node):
@@ -275,7 +250,7 @@ _REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*'([^']*)'", re.IGNOREC
 def named_references(text: str, function: str) -> tuple[frozenset[str], bool]:
     """The lower-case names `function('name')` (`parameters` or `variables`) refers to in `text`, and
     whether it also refers to one by a computed name (`variables(concat(...))`)."""
-    tree = parse_expression(text)
+    tree = try_parse(text)
     if tree is None:
         if not is_expression(text):
             return set(), False

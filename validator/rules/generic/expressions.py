@@ -16,7 +16,7 @@ from ._scan import (
     is_call_to,
     iter_strings,
     literal_argument,
-    parse_expression,
+    try_parse,
     position,
     position_in_string,
     walk,
@@ -72,7 +72,7 @@ class DependsOnConditional(Rule):
                 continue
             base = declaration.child_path("dependsOn")
             for i, entry in enumerate(depends_on):
-                condition = _choosing_if(parse_expression(entry))
+                condition = _choosing_if(try_parse(entry))
                 if condition is None:
                     continue
                 yield finding(
@@ -122,7 +122,7 @@ class VariableNameComputed(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for path, text, is_key in iter_strings(ctx.document.value, ()):
-            tree = parse_expression(text) if text[:1] == "[" else None
+            tree = try_parse(text) if text[:1] == "[" else None
             if tree is None:
                 continue
             for call in calls(tree, "variables"):
@@ -182,7 +182,7 @@ class ApiVersionFromProviders(Rule):
         for path, text, is_key in iter_strings(ctx.document.value, ()):
             if "providers" not in text.lower():
                 continue
-            tree = parse_expression(text)
+            tree = try_parse(text)
             if tree is None:
                 continue
             for node in walk(tree):

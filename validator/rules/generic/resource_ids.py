@@ -18,7 +18,7 @@ from ._scan import (
     is_property_of_call,
     iter_strings,
     literal_argument,
-    parse_expression,
+    try_parse,
     position,
     position_in_string,
 )
@@ -132,7 +132,7 @@ def _problem(value: str) -> tuple[str, tuple[int, int] | None] | None:
     """What is wrong with an ID written as `value`, and where in it."""
     if not is_expression(value):
         return ("a hard-coded resource ID", None) if _RESOURCE_ID.match(value) else None
-    tree = parse_expression(value)
+    tree = try_parse(value)
     if tree is None:
         return None
     for call in _outside_id_functions(tree):
@@ -209,7 +209,7 @@ class ResourceIdNotDerived(Rule):
             where = position_in_string(ctx, path, span) if span else position(ctx, path)
             yield finding(self, ctx, f"'{key}' of {name} is {what}", where)
             return
-        tree = parse_expression(value)
+        tree = try_parse(value)
         if isinstance(tree, Call) and tree.namespace is None and tree.name.lower() == "variables":
             variable_name = literal_argument(tree)
             variable = raw_get(raw_get(declaration.scope.owner.template, "variables"), variable_name) if variable_name else None
@@ -273,7 +273,7 @@ class ResourceIdRedundantArguments(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for path, text, is_key in iter_strings(ctx.document.value, ()):
-            tree = parse_expression(text) if text[:1] == "[" else None
+            tree = try_parse(text) if text[:1] == "[" else None
             if tree is None:
                 continue
             for call in builtin_calls(tree):

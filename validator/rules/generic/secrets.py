@@ -17,7 +17,7 @@ from ._scan import (
     finding,
     iter_strings,
     literal_argument,
-    parse_expression,
+    try_parse,
     position,
     position_in_string,
     template_scopes,
@@ -115,7 +115,7 @@ class SecureParameterHasDefault(Rule):
                 if key not in decl or not _has_string_leaf(decl[key]):
                     continue
                 default = decl[key]
-                tree = parse_expression(default)
+                tree = try_parse(default)
                 if tree is not None and any(calls(tree, "newguid")):
                     continue
                 how = "computed by an expression anyone can evaluate" if tree is not None else "written in the template"
@@ -289,7 +289,7 @@ class AdminCredentialIsLiteral(Rule):
     @staticmethod
     def _literal_variable(scope: TemplateScope, value: str) -> str | None:
         """`x` when `value` is exactly `[variables('x')]` and `x` is a literal string."""
-        tree = parse_expression(value)
+        tree = try_parse(value)
         if not isinstance(tree, Call) or tree.namespace is not None or tree.name.lower() != "variables":
             return None
         name = literal_argument(tree)
@@ -332,7 +332,7 @@ def _secret_sources(scope: TemplateScope, text: str, depth: int = 0) -> Iterator
     """What in an expression returns a secret: `list*()` calls and secure parameters, followed
     through variables, as `(description, span in text)`; for a secret inside a variable the span
     is the `variables()` call's."""
-    tree = parse_expression(text)
+    tree = try_parse(text)
     if tree is None or depth > MAX_VARIABLE_DEPTH:
         return
     owner = scope.owner.template

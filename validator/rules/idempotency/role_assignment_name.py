@@ -15,7 +15,7 @@ from .sources import (
     is_nondeterministic,
     named_reference,
     origin_phrase,
-    parse_quietly,
+    try_parse,
     walk,
 )
 
@@ -37,7 +37,7 @@ def _inline_variables(node: Node, template: dict[str, Any], depth: int = 0) -> N
     if variable is not None and depth < MAX_INLINE_DEPTH:
         declared = raw_get(template, "variables")
         value = raw_get(declared, variable) if isinstance(declared, dict) else None
-        tree = parse_quietly(value)
+        tree = try_parse(value)
         if tree is not None:
             return _inline_variables(tree, template, depth + 1)
         if isinstance(value, str):
@@ -66,7 +66,7 @@ def _text(node: Node) -> str:
 
 def _tree(value: Any) -> Node | None:
     """The parse tree of a raw value: an expression, or a literal string as a Literal."""
-    tree = parse_quietly(value)
+    tree = try_parse(value)
     if tree is None and isinstance(value, str):
         return Literal(value, (0, len(value)))
     return tree
@@ -205,7 +205,7 @@ class RoleAssignmentNameNotStable(Rule):
                 path=path,
             )
         template = _Template(ctx, resource)
-        tree = parse_quietly(raw_name)
+        tree = try_parse(raw_name)
         inlined = _inline_variables(tree, template.template) if tree is not None else None
         guid = _guid_call(inlined) if inlined is not None else None
         if guid is None:

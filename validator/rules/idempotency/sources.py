@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, parse
-from ...expressions.values import ArmError, Unknown
+from ...expressions.parser import Call, Literal, Node, is_expression, try_parse, walk
+from ...expressions.values import Unknown
 from ...template.model import ExpandedResource
 from ..base import LintContext, raw_get
 
@@ -32,29 +32,6 @@ def declaring_template(resource: ExpandedResource) -> dict[str, Any]:
     for key in path[:cut]:
         template = template[key]
     return template if isinstance(template, dict) else {}
-
-
-def parse_quietly(text: Any) -> Node | None:
-    """The parse tree of an expression string, or None for a literal or an unparsable text."""
-    if not isinstance(text, str) or not is_expression(text):
-        return None
-    try:
-        return parse(text)
-    except ArmError:
-        return None
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of a parse tree, depth first."""
-    yield node
-    if isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
-    elif isinstance(node, Property):
-        yield from walk(node.target)
-    elif isinstance(node, Index):
-        yield from walk(node.target)
-        yield from walk(node.index)
 
 
 def named_reference(node: Node, function: str) -> str | None:
@@ -83,7 +60,7 @@ def _declaration(template: dict[str, Any], section: str, name: str) -> tuple[str
 
 def referenced_parameters(template: dict[str, Any], text: Any, depth: int = 0) -> Iterator[str]:
     """The parameters an expression uses, directly or through variables, as declared."""
-    tree = parse_quietly(text)
+    tree = try_parse(text)
     if tree is None or depth > MAX_INLINE_DEPTH:
         return
     for node in walk(tree):
