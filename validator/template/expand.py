@@ -364,8 +364,9 @@ class _Run:
             # A bad default is reported at the defaultValue itself, not at the whole declaration.
             where = path + (_key(decl, "defaultValue"),) if origin == "default" and _key(decl, "defaultValue") in decl else path
             self._validate_parameter(declared_name, decl, ptype, value, supplied, where)
-        if secure and not isinstance(value, Unknown):
-            value = Unknown(f"parameters('{declared_name}')", secret=True)
+        if secure:  # never the value itself, but keep whether it changes between runs (a newGuid() default)
+            nondeterministic = isinstance(value, Unknown) and value.nondeterministic
+            value = Unknown(f"parameters('{declared_name}')", nondeterministic=nondeterministic, secret=True)
         self.parameter_values[key] = value
         if self.parent is None:
             self.expansion.parameters[declared_name] = ParameterValue(declared_name, ptype, value, origin, secure)
