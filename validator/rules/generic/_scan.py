@@ -190,6 +190,17 @@ def iter_strings(value: Any, path: JsonPath, skip: frozenset[JsonPath] = frozens
             yield from iter_strings(item, path + (i,), skip)
 
 
+_STRINGS: "weakref.WeakKeyDictionary[Document, list[tuple[JsonPath, str, bool]]]" = weakref.WeakKeyDictionary()
+
+
+def document_strings(document: Document) -> list[tuple[JsonPath, str, bool]]:
+    """`iter_strings` of the whole document, walked once per document for every rule."""
+    cached = _STRINGS.get(document)
+    if cached is None:
+        cached = _STRINGS[document] = list(iter_strings(document.value, ()))
+    return cached
+
+
 def scope_strings(scope: TemplateScope, scopes: list[TemplateScope]) -> Iterator[tuple[JsonPath, str, bool]]:
     """The strings whose expressions see `scope`'s parameters and variables: the template minus its
     user-defined functions (their `parameters()` are the function's own) and minus nested templates

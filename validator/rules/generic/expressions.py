@@ -14,7 +14,7 @@ from ._scan import (
     display_name,
     finding,
     is_call_to,
-    iter_strings,
+    document_strings,
     literal_argument,
     try_parse,
     position,
@@ -121,7 +121,7 @@ class VariableNameComputed(Rule):
     remedy = "make one object variable and index it: variables('x')[parameters('y')]"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key in iter_strings(ctx.document.value, ()):
+        for path, text, is_key in document_strings(ctx.document):
             tree = try_parse(text) if text[:1] == "[" else None
             if tree is None:
                 continue
@@ -179,7 +179,7 @@ class ApiVersionFromProviders(Rule):
     remedy = "write a literal apiVersion"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key in iter_strings(ctx.document.value, ()):
+        for path, text, is_key in document_strings(ctx.document):
             if "providers" not in text.lower():
                 continue
             tree = try_parse(text)

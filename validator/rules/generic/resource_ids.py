@@ -16,6 +16,7 @@ from ._scan import (
     display_name,
     finding,
     is_property_of_call,
+    document_strings,
     iter_strings,
     literal_argument,
     try_parse,
@@ -272,7 +273,7 @@ class ResourceIdRedundantArguments(Rule):
     remedy = "leave out subscription().subscriptionId and resourceGroup().name: they are the defaults"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key in iter_strings(ctx.document.value, ()):
+        for path, text, is_key in document_strings(ctx.document):
             tree = try_parse(text) if text[:1] == "[" else None
             if tree is None:
                 continue
