@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
-from ...expressions.parser import Call, Literal, Node, Property, is_expression, try_parse, walk
+from ...expressions.parser import (
+    Call,
+    Literal,
+    Node,
+    Property,
+    is_expression,
+    try_parse,
+    walk,
+)
 from ...findings import Finding, Position, Severity
 from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
@@ -145,6 +153,28 @@ def _template_scopes(document: Document) -> list[TemplateScope]:
 
     visit(TemplateScope((), document.value, True, None))
     return scopes
+
+
+@dataclass(frozen=True)
+class ParameterDeclaration:
+    """One entry of a template object's `parameters`, with the JSON path of the entry."""
+
+    scope: TemplateScope
+    name: str
+    decl: dict[str, Any]
+    path: JsonPath
+
+
+def parameter_declarations(document: Document) -> Iterator[ParameterDeclaration]:
+    """Every parameter declaration of the file (an object), nested templates' included."""
+    for scope in template_scopes(document):
+        parameters = raw_get(scope.template, "parameters")
+        if not isinstance(parameters, dict):
+            continue
+        section = raw_key(scope.template, "parameters")
+        for name, decl in parameters.items():
+            if isinstance(decl, dict):
+                yield ParameterDeclaration(scope, name, decl, scope.path + (section, name))
 
 
 def declarations(document: Document) -> Iterator[Declaration]:

@@ -7,7 +7,13 @@ from typing import Iterator
 from ...expressions.parser import is_expression
 from ...findings import Finding
 from ..base import LintContext, Rule, raw_get, raw_key
-from ._scan import declarations, display_name, finding, position, template_scopes
+from ._scan import (
+    declarations,
+    display_name,
+    finding,
+    parameter_declarations,
+    position,
+)
 
 
 def _is_literal_region(value: object) -> bool:
@@ -52,22 +58,19 @@ class LocationHardcoded(Rule):
     remedy = "take the location from a 'location' parameter that defaults to [resourceGroup().location]"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for scope in template_scopes(ctx.document):
-            parameters = raw_get(scope.template, "parameters")
-            if not isinstance(parameters, dict):
+        for parameter in parameter_declarations(ctx.document):
+            default_key = raw_key(parameter.decl, "defaultValue")
+            if parameter.name.lower() != "location" or default_key not in parameter.decl:
                 continue
-            for name, decl in parameters.items():
-                default_key = raw_key(decl, "defaultValue") if isinstance(decl, dict) else ""
-                if name.lower() != "location" or not isinstance(decl, dict) or default_key not in decl:
-                    continue
-                if _is_literal_region(decl[default_key]):
-                    yield finding(
-                        self,
-                        ctx,
-                        f"the parameter '{name}' defaults to the literal region '{decl[default_key].strip()}': "
-                        "deployments that do not pass a location go there, whatever the resource group's region",
-                        position(ctx, scope.path + (raw_key(scope.template, "parameters"), name, default_key)),
-                    )
+            default = parameter.decl[default_key]
+            if _is_literal_region(default):
+                yield finding(
+                    self,
+                    ctx,
+                    f"the parameter '{parameter.name}' defaults to the literal region '{default.strip()}': "
+                    "deployments that do not pass a location go there, whatever the resource group's region",
+                    position(ctx, parameter.path + (default_key,)),
+                )
         for declaration in declarations(ctx.document):
             location = raw_get(declaration.raw, "location")
             if declaration.existing or not _is_literal_region(location):

@@ -10,7 +10,16 @@ from ...expressions.parser import is_expression
 from ...findings import Finding
 from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
-from ._scan import JsonPath, TemplateScope, finding, named_references, position, scope_strings, template_scopes
+from ._scan import (
+    JsonPath,
+    TemplateScope,
+    finding,
+    named_references,
+    parameter_declarations,
+    position,
+    scope_strings,
+    template_scopes,
+)
 
 # `deployment().properties.parameters` reads every parameter without naming it.
 _WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
@@ -235,14 +244,8 @@ class ParameterDeclarationInconsistent(Rule):
     remedy = "write bounds as integers and defaults and allowed values of the declared type"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for scope in template_scopes(ctx.document):
-            parameters = raw_get(scope.template, "parameters")
-            if not isinstance(parameters, dict):
-                continue
-            section = raw_key(scope.template, "parameters")
-            for name, decl in parameters.items():
-                if isinstance(decl, dict):
-                    yield from self._check_parameter(ctx, scope.path + (section, name), name, decl)
+        for parameter in parameter_declarations(ctx.document):
+            yield from self._check_parameter(ctx, parameter.path, parameter.name, parameter.decl)
 
     def _check_parameter(self, ctx: LintContext, path: tuple[Any, ...], name: str, decl: dict[str, Any]) -> Iterator[Finding]:
         for bound in ("minValue", "maxValue"):

@@ -17,10 +17,11 @@ from ._scan import (
     finding,
     iter_strings,
     literal_argument,
-    try_parse,
+    parameter_declarations,
     position,
     position_in_string,
     template_scopes,
+    try_parse,
 )
 
 SECURE_TYPES = ("securestring", "secureobject")
@@ -103,29 +104,23 @@ class SecureParameterHasDefault(Rule):
     remedy = "remove the default and pass the secret at deployment time (for example a Key Vault reference)"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for scope in template_scopes(ctx.document):
-            parameters = raw_get(scope.template, "parameters")
-            if not isinstance(parameters, dict):
+        for parameter in parameter_declarations(ctx.document):
+            if not is_secure(parameter.scope.template, parameter.decl):
                 continue
-            section = raw_key(scope.template, "parameters")
-            for name, decl in parameters.items():
-                if not isinstance(decl, dict) or not is_secure(scope.template, decl):
-                    continue
-                key = raw_key(decl, "defaultValue")
-                if key not in decl or not _has_string_leaf(decl[key]):
-                    continue
-                default = decl[key]
-                tree = try_parse(default)
-                if tree is not None and any(calls(tree, "newguid")):
-                    continue
-                how = "computed by an expression anyone can evaluate" if tree is not None else "written in the template"
-                yield finding(
-                    self,
-                    ctx,
-                    f"the secure parameter '{name}' has a default value {how}: "
-                    "every deployment that does not pass a value uses a secret known to whoever reads the template",
-                    position(ctx, scope.path + (section, name, key)),
-                )
+            key = raw_key(parameter.decl, "defaultValue")
+            if key not in parameter.decl or not _has_string_leaf(parameter.decl[key]):
+                continue
+            tree = try_parse(parameter.decl[key])
+            if tree is not None and any(calls(tree, "newguid")):
+                continue
+            how = "computed by an expression anyone can evaluate" if tree is not None else "written in the template"
+            yield finding(
+                self,
+                ctx,
+                f"the secure parameter '{parameter.name}' has a default value {how}: "
+                "every deployment that does not pass a value uses a secret known to whoever reads the template",
+                position(ctx, parameter.path + (key,)),
+            )
 
 
 # --- ARM004 -----------------------------------------------------------------------------------------
@@ -175,27 +170,20 @@ class PasswordParameterNotSecure(Rule):
     remedy = "declare the parameter as securestring"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for scope in template_scopes(ctx.document):
-            parameters = raw_get(scope.template, "parameters")
-            if not isinstance(parameters, dict):
+        for parameter in parameter_declarations(ctx.document):
+            name, decl = parameter.name, parameter.decl
+            if raw_get(decl, "allowedValues") is not None or parameter_type(parameter.scope.template, decl) != "string":
                 continue
-            section = raw_key(scope.template, "parameters")
-            for name, decl in parameters.items():
-                if not isinstance(decl, dict) or raw_get(decl, "allowedValues") is not None:
-                    continue
-                if parameter_type(scope.template, decl) != "string":
-                    continue
-                if not _PASSWORD_LIKE.search(name) or _NOT_A_SECRET.search(name):
-                    continue
-                type_key = raw_key(decl, "type")
-                path = scope.path + (section, name) + ((type_key,) if type_key in decl else ())
-                yield finding(
-                    self,
-                    ctx,
-                    f"the parameter '{name}' looks like a secret but is a plain 'string': "
-                    "its value is stored in clear text in the deployment history",
-                    position(ctx, path),
-                )
+            if not _PASSWORD_LIKE.search(name) or _NOT_A_SECRET.search(name):
+                continue
+            type_key = raw_key(decl, "type")
+            yield finding(
+                self,
+                ctx,
+                f"the parameter '{name}' looks like a secret but is a plain 'string': "
+                "its value is stored in clear text in the deployment history",
+                position(ctx, parameter.path + ((type_key,) if type_key in decl else ())),
+            )
 
 
 # --- ARM005 -----------------------------------------------------------------------------------------
