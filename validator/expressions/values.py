@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..keys import find_key
+
 
 class ArmError(Exception):
     """An expression that Azure would reject: the project's one error type for evaluation.
@@ -156,13 +158,8 @@ def arm_string(value: Any) -> str:
 
 def get_property(obj: dict[str, Any], name: str) -> tuple[bool, Any]:
     """Look up an object property as ARM does: exact name first, then case-insensitively."""
-    if name in obj:
-        return True, obj[name]
-    lowered = name.lower()
-    for key, val in obj.items():
-        if key.lower() == lowered:
-            return True, val
-    return False, None
+    key = find_key(obj, name)
+    return (False, None) if key is None else (True, obj[key])
 
 
 def arm_equals(a: Any, b: Any) -> bool:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..findings import SEVERITY_RANK, Finding
+from ..keys import find_key
 from ..lint import FileReport
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "note")  # most severe first
@@ -191,8 +192,8 @@ def _collect_secret_literals(value: Any, found: set[str]) -> None:
 
 
 def _get(obj: dict[str, Any], key: str) -> Any:
-    lowered = key.lower()
-    return next((v for k, v in obj.items() if k.lower() == lowered), None)
+    found = find_key(obj, key)
+    return None if found is None else obj[found]
 
 
 def _string_leaves(value: Any) -> Iterator[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Iterator
 
 from ..expressions.values import Unknown
+from ..keys import find_key
 from ..findings import Finding, Fix, Position, Related, Severity
 from ..source import Document
 from ..state.model import LiveState
@@ -109,11 +110,8 @@ def raw_get(obj: Any, *path: Any) -> Any:
     """A value inside a raw (unevaluated) declaration; object keys match case-insensitively."""
     for key in path:
         if isinstance(obj, dict) and isinstance(key, str):
-            if key in obj:
-                obj = obj[key]
-                continue
-            lowered = key.lower()
-            obj = next((v for k, v in obj.items() if k.lower() == lowered), None)
+            found = find_key(obj, key)
+            obj = None if found is None else obj[found]
         elif isinstance(obj, list) and isinstance(key, int) and 0 <= key < len(obj):
             obj = obj[key]
         else:
@@ -123,14 +121,7 @@ def raw_get(obj: Any, *path: Any) -> Any:
 
 def raw_key(obj: Any, key: str) -> str:
     """The key as the template spells it (for JSON paths that point at source)."""
-    if isinstance(obj, dict):
-        if key in obj:
-            return key
-        lowered = key.lower()
-        for k in obj:
-            if k.lower() == lowered:
-                return k
-    return key
+    return (find_key(obj, key) if isinstance(obj, dict) else None) or key
 
 
 def is_unknown(value: Any) -> bool:

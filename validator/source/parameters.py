@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..keys import find_key
 from .document import Document, Location, SourceError, SourceWarning, load_document, parse_document
 
 COMMAND_LINE = "<command line>"
@@ -43,17 +44,6 @@ class ParameterFile:
     warnings: list[SourceWarning]
 
 
-def _member(obj: dict[str, Any], name: str) -> str | None:
-    """The key of `obj` equal to `name` ignoring case (ARM property names are case-insensitive)."""
-    if name in obj:
-        return name
-    lowered = name.lower()
-    for key in obj:
-        if key.lower() == lowered:
-            return key
-    return None
-
-
 def _error(document: Document, path: tuple[Any, ...], message: str) -> SourceError:
     loc = document.location(path)
     return SourceError(document.path, loc.line, loc.column, message)
@@ -63,16 +53,16 @@ def _reference(document: Document, path: tuple[Any, ...], name: str, ref: Any) -
     where = f"parameter '{name}': a Key Vault reference needs"
     if not isinstance(ref, dict):
         raise _error(document, path, f"{where} an object with 'keyVault' and 'secretName'")
-    vault_key = _member(ref, "keyVault")
+    vault_key = find_key(ref, "keyVault")
     vault = ref.get(vault_key) if vault_key is not None else None
-    id_key = _member(vault, "id") if isinstance(vault, dict) else None
+    id_key = find_key(vault, "id") if isinstance(vault, dict) else None
     if id_key is None or not isinstance(vault[id_key], str) or not vault[id_key]:
         at = path + (vault_key,) if vault_key is not None else path
         raise _error(document, at, f"{where} 'keyVault': {{'id': '<the vault's resource ID>'}}")
-    secret_key = _member(ref, "secretName")
+    secret_key = find_key(ref, "secretName")
     if secret_key is None or not isinstance(ref[secret_key], str) or not ref[secret_key]:
         raise _error(document, path + ((secret_key,) if secret_key else ()), f"{where} a 'secretName' string")
-    version_key = _member(ref, "secretVersion")
+    version_key = find_key(ref, "secretVersion")
     version = ref[version_key] if version_key is not None else None
     if version is not None and not isinstance(version, str):
         raise _error(document, path + (version_key,), f"{where} 'secretVersion' to be a string")
@@ -85,7 +75,7 @@ def parameter_file_from_document(document: Document) -> ParameterFile:
     if not isinstance(root, dict):
         raise _error(document, (), "a parameter file must be a JSON object")
     warnings = list(document.warnings) + document.duplicate_warnings()
-    schema_key = _member(root, "$schema")
+    schema_key = find_key(root, "$schema")
     if schema_key is not None:
         schema = root[schema_key]
         if not (isinstance(schema, str) and "deploymentparameters.json" in schema.lower()):
@@ -99,13 +89,13 @@ def parameter_file_from_document(document: Document) -> ParameterFile:
         if not isinstance(parameters, dict):
             raise _error(document, base, "'parameters' must be an object of parameter names to {'value': ...}")
     else:
-        base, parameters = (), {k: v for k, v in root.items() if k not in (schema_key, _member(root, "contentVersion"))}
+        base, parameters = (), {k: v for k, v in root.items() if k not in (schema_key, find_key(root, "contentVersion"))}
     entries: dict[str, ParameterEntry] = {}
     for name, entry in parameters.items():
         path = base + (name,)
         if not isinstance(entry, dict):
             raise _error(document, path, f"parameter '{name}' must be an object with 'value' or 'reference'")
-        value_key, reference_key = _member(entry, "value"), _member(entry, "reference")
+        value_key, reference_key = find_key(entry, "value"), find_key(entry, "reference")
         if value_key is not None and reference_key is not None:
             raise _error(document, path, f"parameter '{name}' has both 'value' and 'reference'")
         if value_key is not None:

@@ -27,6 +27,7 @@ from ..expressions.values import (
     is_int,
     type_name,
 )
+from ..keys import find_key
 from ..source import Document, SourceError, load_document
 from .model import (
     DECLARATION_KEYS,
@@ -82,24 +83,13 @@ def scope_of_schema(template: dict[str, Any]) -> str:
 
 def _get(obj: dict[str, Any], key: str, default: Any = None) -> Any:
     """Case-insensitive property of a template object (ARM's own keys are case-insensitive)."""
-    if key in obj:
-        return obj[key]
-    lowered = key.lower()
-    for k, v in obj.items():
-        if k.lower() == lowered:
-            return v
-    return default
+    found = find_key(obj, key)
+    return default if found is None else obj[found]
 
 
 def _key(obj: dict[str, Any], key: str) -> str:
     """The key as spelled in `obj`, for JSON paths."""
-    if key in obj:
-        return key
-    lowered = key.lower()
-    for k in obj:
-        if k.lower() == lowered:
-            return k
-    return key
+    return find_key(obj, key) or key
 
 
 def expand_template(

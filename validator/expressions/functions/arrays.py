@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..evaluator import CallContext
+from ...keys import find_key
 from ..registry import FunctionTable, check_type
 from ..values import ArmError, OpenObject, Unknown, arm_equals, arm_string, find_unknown, get_property, is_int, is_number, type_name
 
@@ -35,17 +36,6 @@ def _derive(ctx: CallContext, *values: Any) -> Unknown:
 
 def _type_error(ctx: CallContext, index: int, value: Any, expected: str) -> ArmError:
     return ctx.error(f"the argument {index + 1} of '{ctx.name}' must be {expected}, not {type_name(value).lower()}", arg=index)
-
-
-def _find_key(obj: dict[str, Any], name: str) -> str | None:
-    """The key of `obj` that matches `name` as ARM matches property names (case-insensitively)."""
-    if name in obj:
-        return name
-    lowered = name.lower()
-    for key in obj:
-        if key.lower() == lowered:
-            return key
-    return None
 
 
 def _utf16_length(text: str) -> int:
@@ -87,7 +77,7 @@ def create_object(ctx: CallContext, *args: Any) -> Any:
         if not isinstance(key, str):
             raise _type_error(ctx, index, key, "a string (a property name)")
         # Undocumented: a repeated name (ARM compares names case-insensitively) keeps the last value.
-        existing = _find_key(result, key)
+        existing = find_key(result, key)
         result[existing if existing is not None else key] = args[index + 1]
     return result
 
@@ -260,7 +250,7 @@ def contains(ctx: CallContext, container: Any, item: Any) -> Any:
         if not isinstance(item, (str, int)) or isinstance(item, bool):
             raise _type_error(ctx, 1, item, "a string or an integer")
         # Keys are compared case-insensitively (documented); values don't matter.
-        if _find_key(container, arm_string(item)) is not None:
+        if find_key(container, arm_string(item)) is not None:
             return True
         return ctx.unknown() if isinstance(container, OpenObject) else False
     if isinstance(container, list):
@@ -338,7 +328,7 @@ def _same_kind(ctx: CallContext, args: tuple[Any, ...]) -> type:
 def _merge_deep(target: dict[str, Any], source: dict[str, Any], ctx: CallContext) -> None:
     """union() of objects: later values win, nested objects are merged, arrays are replaced."""
     for key, value in source.items():
-        existing_key = _find_key(target, key)
+        existing_key = find_key(target, key)
         if existing_key is None:
             target[key] = value
             continue
@@ -410,7 +400,7 @@ def shallow_merge(ctx: CallContext, objects: Any) -> Any:
                 arg=0,
             )
         for key, value in obj.items():
-            existing = _find_key(merged, key)
+            existing = find_key(merged, key)
             merged[existing if existing is not None else key] = value
     return merged
 

@@ -1,0 +1,15 @@
+"""ARM property names are case-insensitive: the one place that looks a key up that way."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def find_key(obj: dict[str, Any], name: str) -> str | None:
+    """The key of `obj` that matches `name`: the exact spelling first, then ignoring case."""
+    if name in obj:
+        return name
+    lowered = name.lower()
+    for key in obj:
+        if key.lower() == lowered:
+            return key
+    return None
