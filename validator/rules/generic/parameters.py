@@ -47,6 +47,20 @@ def _references(document: Document, scope: TemplateScope, scopes: list[TemplateS
     return memo[key]
 
 
+def _declared_and_used(ctx: LintContext, section: str) -> Iterator[tuple[TemplateScope, str, dict[str, Any], set[str]]]:
+    """For each template with its own scope that declares `section` (parameters or variables):
+    the key as spelled, the declarations, and the names used — skipping templates that refer
+    to them by computed names, where nothing can be said."""
+    scopes = template_scopes(ctx.document)
+    for scope in scopes:
+        declared = raw_get(scope.template, section)
+        if not scope.own_scope or not isinstance(declared, dict) or not declared:
+            continue
+        used, dynamic = _references(ctx.document, scope, scopes, section)
+        if not dynamic:
+            yield scope, raw_key(scope.template, section), declared, used
+
+
 def _where(scope: TemplateScope) -> str:
     return "" if scope.is_root else f" in the nested template at {'.'.join(str(p) for p in scope.path)}"
 
@@ -91,17 +105,7 @@ class ParameterNotUsed(Rule):
     remedy = "use the parameter or remove it"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        scopes = template_scopes(ctx.document)
-        for scope in scopes:
-            if not scope.own_scope:
-                continue
-            parameters = raw_get(scope.template, "parameters")
-            if not isinstance(parameters, dict) or not parameters:
-                continue
-            used, dynamic = _references(ctx.document, scope, scopes, "parameters")
-            if dynamic:
-                continue
-            key = raw_key(scope.template, "parameters")
+        for scope, key, parameters, used in _declared_and_used(ctx, "parameters"):
             for name in parameters:
                 if name.startswith("__") or name.lower() in used:
                     continue
@@ -146,17 +150,7 @@ class VariableNotUsed(Rule):
     remedy = "remove the variable or use it"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        scopes = template_scopes(ctx.document)
-        for scope in scopes:
-            if not scope.own_scope:
-                continue
-            variables = raw_get(scope.template, "variables")
-            if not isinstance(variables, dict) or not variables:
-                continue
-            used, dynamic = _references(ctx.document, scope, scopes, "variables")
-            if dynamic:
-                continue
-            key = raw_key(scope.template, "variables")
+        for scope, key, variables, used in _declared_and_used(ctx, "variables"):
             for name, value in variables.items():
                 if name.lower() == "copy" and isinstance(value, list):
                     # Each loop of a `copy` block declares the variable named by its `name`.
