@@ -168,40 +168,39 @@ def sort_(ctx: CallContext, items: Any, fn: Any) -> Any:
         return stop.unknown.derive(ctx.text)
 
 
-@TABLE.add("toObject", 2, 3, unknowns="shallow")
-def to_object(ctx: CallContext, items: Any, key_fn: Any, value_fn: Any = None) -> Any:
+def _keyed_elements(ctx: CallContext, items: Any, key_fn: Any, value_fn: Any, allow_same: bool) -> list[tuple[str, Any]] | Unknown:
+    """(key, element or mapped value) for `toObject` and `groupBy`; an Unknown key makes it all Unknown."""
     check_type(ctx, 0, items, list)
     key_fn = _lambda_argument(ctx, 1, key_fn, (1,))
     if len(ctx.node.args) == 3:
         value_fn = _lambda_argument(ctx, 2, value_fn, (1,))
-    result: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     seen: dict[str, str] = {}
     for item in items:
         key = ctx.call_lambda(key_fn, item)
         if isinstance(key, Unknown):
             return key.derive(ctx.text)
         key = _key(ctx, key)
-        _check_new_key(ctx, seen, key, allow_same=False)
-        result[key] = ctx.call_lambda(value_fn, item) if value_fn is not None else item
-    return result
+        _check_new_key(ctx, seen, key, allow_same=allow_same)
+        pairs.append((key, ctx.call_lambda(value_fn, item) if value_fn is not None else item))
+    return pairs
+
+
+@TABLE.add("toObject", 2, 3, unknowns="shallow")
+def to_object(ctx: CallContext, items: Any, key_fn: Any, value_fn: Any = None) -> Any:
+    pairs = _keyed_elements(ctx, items, key_fn, value_fn, allow_same=False)
+    return pairs if isinstance(pairs, Unknown) else dict(pairs)
 
 
 @TABLE.add("groupBy", 2, 3, unknowns="shallow")
 def group_by(ctx: CallContext, items: Any, key_fn: Any, value_fn: Any = None) -> Any:
     """An object from each key to the array of elements (or mapped values) with that key, in order."""
-    check_type(ctx, 0, items, list)
-    key_fn = _lambda_argument(ctx, 1, key_fn, (1,))
-    if len(ctx.node.args) == 3:
-        value_fn = _lambda_argument(ctx, 2, value_fn, (1,))
+    pairs = _keyed_elements(ctx, items, key_fn, value_fn, allow_same=True)
+    if isinstance(pairs, Unknown):
+        return pairs
     groups: dict[str, list[Any]] = {}
-    seen: dict[str, str] = {}
-    for item in items:
-        key = ctx.call_lambda(key_fn, item)
-        if isinstance(key, Unknown):
-            return key.derive(ctx.text)
-        key = _key(ctx, key)
-        _check_new_key(ctx, seen, key, allow_same=True)
-        groups.setdefault(key, []).append(ctx.call_lambda(value_fn, item) if value_fn is not None else item)
+    for key, value in pairs:
+        groups.setdefault(key, []).append(value)
     return groups
 
 
