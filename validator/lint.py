@@ -67,21 +67,34 @@ def lint_file(request: LintRequest) -> FileReport:
     options = ExpandOptions(fill_missing=request.fill_missing, base_dir=os.path.dirname(os.path.abspath(path)))
     expansion = expand_template(document, context, inputs, options)
     findings = [_diagnostic_finding(d) for d in expansion.diagnostics]
-    lint_context = LintContext(expansion, LintOptions(mode=request.mode), request.state)
-    rules: list[Rule] = [rule_class() for rule_class in ALL_RULES] + list(request.extra_rules)
-    for rule in rules:
-        if not request.config.selects(rule.id, path) or (rule.needs_live_state and request.state is None):
+    findings += check_expansion(expansion, request.config, request.mode, request.state, request.extra_rules)
+    findings = [_override_severity(f, request.config) for f in findings]
+    kept, suppressed = apply_inline_suppressions(findings, expansion)
+    return FileReport(path, request.parameters_file, sorted(set(kept), key=Finding.sort_key), suppressed)
+
+
+def check_expansion(
+    expansion: Expansion,
+    config: Config,
+    mode: str = "incremental",
+    state: LiveState | None = None,
+    extra_rules: Sequence[Rule] = (),
+) -> list[Finding]:
+    """Run the rules `config` selects on one expanded template (live rules only with `state`).
+    A rule that crashes becomes an AV999 finding naming it; the other rules still run."""
+    path = expansion.document.path
+    lint_context = LintContext(expansion, LintOptions(mode=mode), state)
+    findings: list[Finding] = []
+    for rule in [rule_class() for rule_class in ALL_RULES] + list(extra_rules):
+        if not config.selects(rule.id, path) or (rule.needs_live_state and state is None):
             continue
         try:
             findings.extend(rule.check(lint_context))
-        except Exception as err:  # a broken rule must not hide the other rules' findings
+        except Exception as err:  # noqa: BLE001 - a broken rule must not hide the other rules' findings
             position = Position(path, 1, 1, 1, 1)
             message = f"the rule {rule.id} ({rule.name}) crashed on this template: {type(err).__name__}: {err}"
             findings.append(Finding(RULE_CRASH.id, "error", message, position, RULE_CRASH.remedy))
-    findings = [f for f in findings if request.config.selects(f.rule_id, path) or f.rule_id in (LOAD_ERROR.id, RULE_CRASH.id)]
-    findings = [_override_severity(f, request.config) for f in findings]
-    kept, suppressed = _apply_inline_suppressions(findings, expansion)
-    return FileReport(path, request.parameters_file, sorted(set(kept), key=Finding.sort_key), suppressed)
+    return [f for f in findings if config.selects(f.rule_id, path) or f.rule_id in (LOAD_ERROR.id, RULE_CRASH.id)]
 
 
 def lint_many(requests: Sequence[LintRequest], jobs: int = 1) -> list[FileReport]:
@@ -122,7 +135,8 @@ def inline_suppressions(metadata: Any) -> set[str]:
     return set()
 
 
-def _apply_inline_suppressions(findings: list[Finding], expansion: Expansion) -> tuple[list[Finding], int]:
+def apply_inline_suppressions(findings: list[Finding], expansion: Expansion) -> tuple[list[Finding], int]:
+    """Drop the findings that a template's or a resource's `metadata` ignores; also say how many."""
     scopes: list[tuple[str, tuple[Any, ...], set[str]]] = []
     template_ids = inline_suppressions(raw_get(expansion.document.value, "metadata"))
     if template_ids:

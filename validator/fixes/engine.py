@@ -14,9 +14,7 @@ from typing import Any
 
 from ..config import Config
 from ..expressions.evaluator import DeploymentContext
-from ..findings import Edit, Finding, Fix, Position
-from ..rules import ALL_RULES, RULE_CRASH
-from ..rules.base import LintContext, LintOptions, Rule
+from ..findings import Edit, Finding, Fix
 from ..source import (
     Document,
     parameter_file_from_document,
@@ -107,23 +105,13 @@ def inputs_from(parameters: Document | None, params: list[str]) -> dict[str, Inp
 
 def lint_document(document: Document, request: FixRequest, parameters: Document | None) -> tuple[list[Finding], Expansion]:
     """Expand and lint one template held in memory (the fix loop's view of the file)."""
-    from ..lint import _apply_inline_suppressions
+    from ..lint import apply_inline_suppressions, check_expansion
 
     context = request.context or DeploymentContext()
     options = ExpandOptions(fill_missing=request.fill_missing, base_dir=os.path.dirname(os.path.abspath(request.template)))
     expansion = expand_template(document, context, inputs_from(parameters, request.params), options)
-    lint_context = LintContext(expansion, LintOptions(mode=request.mode), request.state)
-    findings: list[Finding] = []
-    for rule_class in ALL_RULES:
-        rule: Rule = rule_class()
-        if not request.config.selects(rule.id, request.template) or (rule.needs_live_state and request.state is None):
-            continue
-        try:
-            findings.extend(rule.check(lint_context))
-        except Exception as err:  # noqa: BLE001 - a broken rule must not stop the other fixes
-            message = f"the rule {rule.id} ({rule.name}) crashed on this template: {type(err).__name__}: {err}"
-            findings.append(Finding(RULE_CRASH.id, "error", message, Position(document.path, 1, 1, 1, 1), RULE_CRASH.remedy))
-    kept, _ = _apply_inline_suppressions(findings, expansion)
+    findings = check_expansion(expansion, request.config, request.mode, request.state)
+    kept, _ = apply_inline_suppressions(findings, expansion)
     return sorted(set(kept), key=Finding.sort_key), expansion
 
 
