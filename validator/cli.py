@@ -106,10 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         EXTRA_COMMANDS.update(importlib.import_module(module).register(sub))
 
-    rules = sub.add_parser("rules", help="list the rules")
+    rules = sub.add_parser("rules", help="list the rules, then the policies when some are configured or given")
     rules.add_argument("--format", choices=["text", "json"], default="text")
-    rule = sub.add_parser("rule", help="print one rule's documentation")
+    rule = sub.add_parser("rule", help="print one rule's or policy's documentation")
     rule.add_argument("rule_id", metavar="ID")
+    for command in (rules, rule):
+        command.add_argument("--policies", action="append", default=[], metavar="DIR", help="a folder of policies written as data")
+        command.add_argument("--config", default=None, help=".arm-validator.yaml or pyproject.toml whose `policies` to load (default: the nearest one)")
     return parser
 
 
@@ -248,29 +251,73 @@ def lint_and_report(args: argparse.Namespace, state: Any = None, templates: list
     return EXIT_FINDINGS if at_or_above((f for r in reports for f in r.findings), fail_on) else EXIT_OK
 
 
+def load_policy_rules(args: argparse.Namespace) -> list[Any] | None:
+    """The policies of the configuration (--config, else the nearest one) and of --policies, for
+    `rules` and `rule`; None, after printing why, when a policy or the configuration is invalid."""
+    from .config import ConfigError, discover_config, load_config
+    from .policies import PolicyError, load_policies
+
+    try:
+        config = load_config(args.config) if args.config else discover_config()
+        return load_policies([*config.policies, *args.policies])
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+    except PolicyError as err:
+        print(f"{err}", file=sys.stderr)
+    return None
+
+
 def run_rules(args: argparse.Namespace) -> int:
     from .rules import ALL_RULES, RESERVED
 
-    every = [*ALL_RULES, *RESERVED]
+    policies = load_policy_rules(args)
+    if policies is None:
+        return EXIT_ERROR
+    every = [*(("rule", r) for r in ALL_RULES), *(("reserved", r) for r in RESERVED), *(("policy", r) for r in policies)]
     if args.format == "json":
-        json.dump(
-            [{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary} for r in every],
-            sys.stdout,
-            indent=2,
-        )
+        listed = [
+            {"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary, "kind": kind}
+            | ({"source": r.policy.source} if kind == "policy" else {})
+            for kind, r in every
+        ]
+        json.dump(listed, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
-    for r in every:
-        print(f"{r.id:<8} {r.severity:<8} {r.name:<45} {r.summary}")
+    for kind, r in every:
+        if kind != "policy":
+            print(f"{r.id:<8} {r.severity:<8} {r.name:<45} {r.summary}")
+    if policies:
+        print("\npolicies written as data:")
+        width = max(len(r.id) for r in policies)
+        for r in policies:
+            print(f"{r.id:<{width}} {r.severity:<8} {r.name:<45} {r.summary}  ({r.policy.source})")
     return EXIT_OK
 
 
 def run_rule(args: argparse.Namespace) -> int:
-    from .rules import rule_by_id
+    """A built-in rule's documentation, else a policy's (policies load only when no built-in matches)."""
+    import difflib
 
-    found = rule_by_id(args.rule_id)
+    from .rules import ALL_RULES, RESERVED, rule_by_id
+
+    wanted = args.rule_id.upper()
+    found: Any = rule_by_id(wanted)
+    policies: list[Any] = []
     if found is None:
-        print(f"error: no rule {args.rule_id!r}; 'arm-validator rules' lists them", file=sys.stderr)
+        loaded = load_policy_rules(args)
+        if loaded is None:
+            return EXIT_ERROR
+        policies = loaded
+        found = next((p for p in policies if p.id == wanted), None)
+    if found is None:
+        ids = [r.id for r in (*ALL_RULES, *RESERVED, *policies)]
+        near = [i for i in ids if i.startswith(wanted)] or difflib.get_close_matches(wanted, ids, n=5, cutoff=0.6)
+        message = f"error: no rule or policy {args.rule_id!r}"
+        if near:
+            message += f"; near matches: {', '.join(near[:5])}"
+        if not policies and "-" in wanted:  # policy ids have a hyphen, built-in ids never do
+            message += "; no policies are loaded: pass --policies DIR, or list them under `policies` in the config file"
+        print(f"{message} ('arm-validator rules' lists them all)", file=sys.stderr)
         return EXIT_ERROR
     print(f"# {found.id} ({found.name})\n\n{found.summary[0].upper() + found.summary[1:]}. Severity: {found.severity}.\n")
     print(found.documentation())

@@ -170,38 +170,122 @@ def at_or_above(findings: Iterable[Finding], threshold: str) -> bool:
 
 
 # --- baselines: accept existing findings, report only new ones ----------------------------------
+#
+# A finding's key (rule, file, resource, JSON path inside the resource; never a line) is shared by
+# baselines, SARIF fingerprints and --new-since. Version 2 baselines store it; version 1 files,
+# which kept the full JSON path (with the resource's index in `resources`), still match as before.
+
+BASELINE_VERSION = 2
+FindingKey = tuple[str, str, str, str]  # rule id, file relative to a root, resource id, JSON path as JSON
 
 
-def baseline_key(finding: Finding, root: str) -> tuple[str, str, str, str]:
-    """Rule, file, resource and JSON path: stable when unrelated lines move."""
-    file = os.path.relpath(os.path.abspath(finding.position.file), root).replace(os.sep, "/")
-    return (finding.rule_id, file, (finding.resource_id or "").lower(), json.dumps(list(finding.position.json_path)))
+def finding_key(finding: Finding, root: str) -> FindingKey:
+    """What identifies a finding across edits: rule, file (relative to `root`), resource id and the
+    JSON path inside that resource's declaration. The resource id names the resource, so inserting
+    or reordering resources does not change the key; a finding about no resource keeps its full path."""
+    path = tuple(finding.position.json_path)
+    if finding.resource_id:
+        path = path_in_resource(path)
+    file = _key_file(finding.position.file, root)
+    return (finding.rule_id.upper(), file, (finding.resource_id or "").lower(), _path_text(path))
+
+
+def path_in_resource(json_path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The part of `json_path` inside the innermost resource declaration it goes through.
+
+    Declarations are `resources[i]` (or a symbolic name) at the top of a template, a child's
+    `resources[j]` inside a resource, and `properties.template.resources[k]` of a nested deployment.
+    A path through none of them (a parameter file, the template's `parameters`) is returned whole.
+    """
+    inside = 0  # where the innermost declaration found so far starts its properties
+    step = 0
+    while step + 1 < len(json_path):
+        if _is_key(json_path[step], "resources"):
+            step += 2  # a top-level or child resource
+        elif step and step + 3 < len(json_path) and all(
+            _is_key(json_path[step + k], key) for k, key in enumerate(("properties", "template", "resources"))
+        ):
+            step += 4  # a resource of a nested deployment's inline template
+        else:
+            break
+        inside = step
+    return json_path[inside:]
+
+
+def _is_key(step: Any, name: str) -> bool:
+    return isinstance(step, str) and step.lower() == name  # ARM property names ignore case
+
+
+def _key_file(file: str, root: str) -> str:
+    absolute = os.path.realpath(os.path.abspath(file))
+    try:
+        return os.path.relpath(absolute, root).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        return absolute.replace(os.sep, "/")
+
+
+def _path_text(path: Iterable[Any]) -> str:
+    return json.dumps(list(path), separators=(",", ":"), default=str)
+
+
+class BaselineError(ValueError):
+    """A baseline file that is not one, or of a version this arm-validator cannot read."""
 
 
 def write_baseline(path: str, findings: Iterable[Finding]) -> int:
-    root = os.path.dirname(os.path.abspath(path))
-    keys = sorted(baseline_key(f, root) for f in findings)
+    """Accept every finding into the baseline file `path` (version 2); return how many."""
+    root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    keys = sorted(finding_key(f, root) for f in findings)
     entries = [{"ruleId": r, "file": f, "resource": res, "path": json.loads(p)} for r, f, res, p in keys]
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"version": 1, "findings": entries}, handle, indent=2)
+        json.dump({"version": BASELINE_VERSION, "findings": entries}, handle, indent=2)
         handle.write("\n")
     return len(entries)
 
 
 def apply_baseline(path: str, findings: list[Finding]) -> tuple[list[Finding], int]:
-    """Drop findings that the baseline accepts (each baseline entry accepts one finding)."""
+    """Drop findings that the baseline accepts (each baseline entry accepts one finding).
+    Raises OSError, or ValueError (BaselineError, JSONDecodeError) naming what is wrong with the file."""
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
-    root = os.path.dirname(os.path.abspath(path))
-    accepted: dict[tuple[str, str, str, str], int] = {}
-    for entry in data.get("findings", []):
-        key = (entry["ruleId"], entry["file"], entry.get("resource", ""), json.dumps(entry.get("path", [])))
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise BaselineError('not an arm-validator baseline: expected {"version": 2, "findings": [...]}')
+    version = data.get("version", 1)
+    if version not in (1, 2):
+        raise BaselineError(f"baseline version {version!r} is not supported (versions 1 and 2 are)")
+    accepted: dict[FindingKey, int] = {}
+    for number, entry in enumerate(data["findings"], start=1):
+        key = _entry_key(entry, version, number)
         accepted[key] = accepted.get(key, 0) + 1
+    if version == 1:
+        root = os.path.dirname(os.path.abspath(path))
+        key_of = _v1_key
+    else:
+        root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        key_of = finding_key
     kept: list[Finding] = []
     for finding in findings:
-        key = baseline_key(finding, root)
+        key = key_of(finding, root)
         if accepted.get(key, 0) > 0:
             accepted[key] -= 1
             continue
         kept.append(finding)
     return kept, len(findings) - len(kept)
+
+
+def _entry_key(entry: Any, version: int, number: int) -> FindingKey:
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("ruleId", "file")):
+        raise BaselineError(f"finding {number} of the baseline needs string 'ruleId' and 'file'")
+    json_path = entry.get("path") or []
+    if not isinstance(json_path, list):
+        raise BaselineError(f"finding {number} of the baseline has a 'path' that is not a list")
+    resource = entry.get("resource") or ""
+    if version == 1:
+        return (entry["ruleId"], entry["file"], resource, json.dumps(json_path))
+    return (entry["ruleId"].upper(), entry["file"], str(resource).lower(), _path_text(json_path))
+
+
+def _v1_key(finding: Finding, root: str) -> FindingKey:
+    """The version 1 key, kept so that existing baselines still apply: the full JSON path."""
+    file = os.path.relpath(os.path.abspath(finding.position.file), root).replace(os.sep, "/")
+    return (finding.rule_id, file, (finding.resource_id or "").lower(), json.dumps(list(finding.position.json_path)))

@@ -144,7 +144,7 @@ def test_fingerprints_tell_apart_rule_file_resource_and_path_and_repeats(tmp_pat
         finding(file, line=30),  # the same key again: a second alert, not a duplicate of the first
     ]
     results = _log([FileReport(str(file), None, findings)], tmp_path)["runs"][0]["results"]
-    prints = [r["partialFingerprints"]["armValidatorFinding/v1"] for r in results]
+    prints = [r["partialFingerprints"]["armValidatorFinding/v2"] for r in results]
     assert len(set(prints)) == len(prints)
     same_resource_other_case = finding(file, resource_id="/SUBSCRIPTIONS/s/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/KV1", line=99)
     again = _log([FileReport(str(file), None, [same_resource_other_case])], tmp_path)["runs"][0]["results"]

@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..expressions.values import Unknown, is_number, to_plain
-from .paths import EMPTY, MISSING, Hit, Step, format_path, parse_path, resolve
+from .paths import (
+    EMPTY,
+    MISSING,
+    Hit,
+    Step,
+    format_path,
+    has_wildcard,
+    parse_path,
+    resolve,
+)
 
 OPERATORS = (
     "exists",
@@ -100,20 +109,25 @@ class Witness:
         return f"it to {phrase}" if positive else f"it not to {phrase}"
 
 
-def _phrase(leaf: Leaf) -> tuple[bool, str]:
-    """What a leaf asks, as (positive?, infinitive): `exists: false` is (False, 'be set')."""
+def _phrase(leaf: Leaf, code: bool = False) -> tuple[bool, str]:
+    """What a leaf asks, as (positive?, infinitive): `exists: false` is (False, 'be set').
+    With `code`, values are whole markdown code spans (documentation) rather than message text."""
+
+    def value(v: Any) -> str:
+        return f"`{_literal(v)}`" if code else show(v)
+
     if leaf.operator == "exists":
         return bool(leaf.expected), "be set"
     if leaf.operator == "hasValue":
         return bool(leaf.expected), "have a value"
     if leaf.operator in ("equals", "notEquals"):
-        return leaf.operator == "equals", f"equal {show(leaf.expected)}"
+        return leaf.operator == "equals", f"equal {value(leaf.expected)}"
     if leaf.operator == "in":
-        return True, "be one of " + ", ".join(show(v) for v in leaf.expected)
+        return True, "be one of " + ", ".join(value(v) for v in leaf.expected)
     if leaf.operator == "regex":
-        return True, f"match /{leaf.expected}/"
+        return True, f"match `/{leaf.expected}/`" if code else f"match /{leaf.expected}/"
     words = {"less": "less than", "lessOrEquals": "at most", "greater": "greater than", "greaterOrEquals": "at least"}
-    return True, f"be {words[leaf.operator]} {show(leaf.expected)}"
+    return True, f"be {words[leaf.operator]} {value(leaf.expected)}"
 
 
 @dataclass(frozen=True)
@@ -124,8 +138,11 @@ class Outcome:
 
 def show(value: Any) -> str:
     """A value as a message shows it: strings in single quotes, the rest as JSON, cut when long."""
-    text = f"'{value}'" if isinstance(value, str) else json.dumps(to_plain(value), default=str)
-    return shorten(text)
+    return shorten(_literal(value))
+
+
+def _literal(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else json.dumps(to_plain(value), default=str)
 
 
 def unknown_text(value: Unknown) -> str:
@@ -276,3 +293,45 @@ def _compare(operator: str, value: Any, expected: Any) -> bool:
     if operator == "greater":
         return bool(left > right)
     return bool(left >= right)
+
+
+# --- describing, for the policy's documentation -------------------------------------------------
+
+
+def describe(condition: Condition, negated: bool = False) -> list[str]:
+    """`condition` as the lines of a markdown list, in words. `not` is pushed down to the leaves
+    (De Morgan, which holds for the three-valued logic too), so the text never nests negations."""
+    if isinstance(condition, Leaf):
+        return [f"- {_leaf_sentence(condition, negated)}"]
+    if isinstance(condition, Not):
+        return describe(condition.part, not negated)
+    if len(condition.parts) == 1:
+        return describe(condition.parts[0], negated)
+    every = isinstance(condition, AllOf) != negated
+    lines = [f"- {'all' if every else 'any'} of:"]
+    for part in condition.parts:
+        lines.extend(f"  {line}" for line in describe(part, negated))
+    return lines
+
+
+def _leaf_sentence(leaf: Leaf, negated: bool) -> str:
+    """`properties.enableSoftDelete` does not equal `false`; with wildcards, every or some place."""
+    positive, phrase = _phrase(leaf, code=True)
+    verb = _conjugate(phrase, positive != negated)
+    if not has_wildcard(leaf.steps):
+        return f"`{leaf.path_text}` {verb}"
+    # A wildcard leaf holds when it holds at every place it reaches; negated, at some place fails.
+    if negated:
+        return f"some `{leaf.path_text}` {verb} (false when there is none)"
+    return f"every `{leaf.path_text}` {verb} (true when there is none)"
+
+
+def _conjugate(infinitive: str, positive: bool) -> str:
+    """'equal x' -> 'equals x' / 'does not equal x'; 'be set' -> 'is set' / 'is not set'."""
+    verb, _, rest = infinitive.partition(" ")
+    if verb == "be":
+        return f"is {rest}" if positive else f"is not {rest}"
+    if not positive:
+        return f"does not {infinitive}"
+    third_person = {"have": "has", "match": "matches"}.get(verb, f"{verb}s")
+    return f"{third_person} {rest}"

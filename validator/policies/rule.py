@@ -17,6 +17,7 @@ from .conditions import (
     ConditionError,
     Witness,
     compile_condition,
+    describe,
     evaluate,
     shorten,
     unknown_text,
@@ -195,20 +196,28 @@ def source_path(raw: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
 
 
 def documentation(policy: Policy) -> str:
-    """The policy's documentation, under the same headings as a built-in rule's."""
-    types = ", ".join(f"`{t}`" for t in policy.resource_types)
-    selection = "deployed resources" if not policy.include_conditional else "resources that may be deployed"
-    where = ""
-    if policy.where is not None:
-        where = f" that match\n\n```json\n{json.dumps(policy.definition['where'], indent=2)}\n```\n"
+    """The policy's documentation, under the same headings as a built-in rule's; its conditions in words."""
+    types = " or ".join(f"`{t}`" for t in policy.resource_types)
+    selection = "resource" if not policy.include_conditional else "resource that may be deployed (even when its `condition` cannot be decided offline)"
+    if policy.where is None:
+        applies = f"Checks every deployed {selection} of type {types}."
+    else:
+        applies = f"Checks every deployed {selection} of type {types} for which this holds:\n\n{_described(policy.where)}\n"
     references = "\n".join(f"- {r}" for r in policy.references) or "- none given"
     description = policy.description.strip() or f"{policy.summary[0].upper() + policy.summary[1:]}."
+    written = {k: policy.definition[k] for k in ("resourceType", "where", "evaluation") if k in policy.definition}
     return (
         f"## What it does\n"
-        f"A policy from `{policy.source}`: checks {selection} of type {types}{where or '.'}\n"
+        f"A policy from `{policy.source}`. {applies}\n"
+        f"Reports each one for which this does not hold:\n\n{_described(policy.evaluation)}\n\n"
+        f"A value known only at deploy time (`reference()`, a secure parameter, ...) never produces a finding.\n"
         f"\n## Why is this bad?\n{description}\n"
-        f"\n## Example\nA resource for which this evaluation does not hold is reported:\n\n"
-        f"```json\n{json.dumps(policy.definition['evaluation'], indent=2)}\n```\n"
+        f"\n## Example\nThe policy as written in its file:\n\n"
+        f"```json\n{json.dumps(written, indent=2)}\n```\n"
         f"\n## Use instead\n{policy.remedy[0].upper() + policy.remedy[1:]}.\n"
         f"\n## References\n{references}"
     )
+
+
+def _described(condition: Condition) -> str:
+    return "\n".join(describe(condition))

@@ -5,7 +5,6 @@ build logs), so everything here errs on the side of showing less of a template, 
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -98,19 +97,6 @@ def rule_info(rule_id: str, extra_rules: Sequence[Any] = ()) -> RuleInfo:
         documentation=documentation,
         group=group,
     )
-
-
-def finding_key(finding: Finding, root: str) -> tuple[str, str, str, str]:
-    """What identifies a finding across commits: rule, file, resource and JSON path, never a line.
-
-    With a resource id, the indexes of `resources` arrays in the path are dropped: the id already
-    names the resource, and a resource inserted before it must not make its findings look new.
-    """
-    file = relative_path(finding.position.file, root) or os.path.abspath(finding.position.file).replace(os.sep, "/")
-    path: list[Any] = list(finding.position.json_path)
-    if finding.resource_id:
-        path = ["*" if isinstance(part, int) and i and str(path[i - 1]).lower() == "resources" else part for i, part in enumerate(path)]
-    return (finding.rule_id.upper(), file, (finding.resource_id or "").lower(), json.dumps(path, separators=(",", ":"), default=str))
 
 
 def all_findings(reports: Iterable[FileReport]) -> Iterator[Finding]:

@@ -16,8 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from ..findings import Finding
-from ..lint import FileReport
-from ._common import finding_key, relative_path, repository_root
+from ..lint import FileReport, finding_key
+from ._common import relative_path, repository_root
 
 
 class NewSinceError(Exception):

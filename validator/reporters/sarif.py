@@ -16,11 +16,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..findings import Finding, Position
-from ..lint import FileReport
+from ..lint import FileReport, finding_key
 from ._common import (
     RuleInfo,
     all_findings,
-    finding_key,
     relative_path,
     repository_root,
     rule_info,
@@ -29,7 +28,7 @@ from .json_report import tool_version
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
-FINGERPRINT_KEY = "armValidatorFinding/v1"  # bump the suffix if the fingerprint's inputs ever change
+FINGERPRINT_KEY = "armValidatorFinding/v2"  # bump the suffix if the fingerprint's inputs ever change
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}  # GitHub's vocabulary
 
 
