@@ -224,13 +224,15 @@ def try_parse(text: object) -> Node | None:
 
 
 def walk(node: Node) -> "Iterator[Node]":
-    """Every node of a parse tree, depth first."""
-    yield node
-    if isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
-    elif isinstance(node, Property):
-        yield from walk(node.target)
-    elif isinstance(node, Index):
-        yield from walk(node.target)
-        yield from walk(node.index)
+    """Every node of a parse tree, depth first (a node before its arguments, left to right)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Call):
+            stack.extend(reversed(node.args))
+        elif isinstance(node, Property):
+            stack.append(node.target)
+        elif isinstance(node, Index):
+            stack.append(node.index)
+            stack.append(node.target)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+from functools import cached_property
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Iterator
 
@@ -92,6 +93,18 @@ class LintContext:
         for resource in self.expansion.resources:
             if not wanted or resource.type_lower in wanted:
                 yield resource
+
+    @cached_property
+    def _declared_at(self) -> dict[tuple[Any, ...], list[ExpandedResource]]:
+        found: dict[tuple[Any, ...], list[ExpandedResource]] = {}
+        for resource in self.expansion.resources:
+            if resource.document is self.document:
+                found.setdefault(resource.json_path, []).append(resource)
+        return found
+
+    def declared_at(self, json_path: tuple[Any, ...]) -> list[ExpandedResource]:
+        """The resources (copy instances) of the declaration at `json_path` in the linted file."""
+        return self._declared_at.get(tuple(json_path), [])
 
     def position(self, document: Document, json_path: tuple[Any, ...]) -> Position:
         loc = document.location(json_path)

@@ -13,7 +13,7 @@ import re
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from ...expressions.parser import (
     Call,
@@ -186,11 +186,7 @@ def declarations(document: Document) -> Iterator[Declaration]:
 def display_name(ctx: LintContext, declaration: Declaration) -> str:
     """The resource, quoted for a message: its resolved name when one instance has a known name,
     else its symbolic name (languageVersion 2.0), else its name expression shortened."""
-    names = {
-        r.name
-        for r in ctx.expansion.resources
-        if r.document is ctx.document and r.json_path == declaration.path
-    }
+    names = {r.name for r in ctx.declared_at(declaration.path)}
     if len(names) == 1:
         (name,) = names
         if isinstance(name, str):
@@ -220,26 +216,113 @@ def iter_strings(value: Any, path: JsonPath, skip: frozenset[JsonPath] = frozens
             yield from iter_strings(item, path + (i,), skip)
 
 
-_STRINGS: "weakref.WeakKeyDictionary[Document, list[tuple[JsonPath, str, bool]]]" = weakref.WeakKeyDictionary()
+class StringEntry(NamedTuple):
+    """A string of the document that a rule may look at."""
+
+    path: JsonPath
+    text: str
+    is_key: bool  # a property name (only those that are expressions are indexed)
+    owner: JsonPath | None  # the template with its own scope whose parameters() and variables() it sees; None in user-defined functions
+    in_metadata: bool  # below a `$schema` or `metadata` property (descriptions, links)
 
 
-def document_strings(document: Document) -> list[tuple[JsonPath, str, bool]]:
-    """`iter_strings` of the whole document, walked once per document for every rule."""
-    cached = _STRINGS.get(document)
-    if cached is None:
-        cached = _STRINGS[document] = list(iter_strings(document.value, ()))
+@dataclass(frozen=True)
+class ExpressionFacts:
+    """An expression's parse tree and its built-in calls by lower-case name (in walk order)."""
+
+    tree: Node
+    calls: dict[str, tuple[Call, ...]]
+
+
+@lru_cache(maxsize=65536)
+def expression_facts(text: str) -> ExpressionFacts | None:
+    """Parse tree and calls of a string that is an expression Azure accepts; None otherwise."""
+    tree = try_parse(text)
+    if tree is None:
+        return None
+    found: dict[str, list[Call]] = {}
+    for node in walk(tree):
+        if isinstance(node, Call) and node.namespace is None:
+            found.setdefault(node.name.lower(), []).append(node)
+    return ExpressionFacts(tree, {name: tuple(nodes) for name, nodes in found.items()})
+
+
+@dataclass
+class DocumentIndex:
+    """Every string of a document walked once, for every rule that looks at strings."""
+
+    strings: list[StringEntry]  # expressions (values and property names), and literal values with a '.' outside metadata
+    by_owner: dict[JsonPath | None, list[StringEntry]]
+    _calls: dict[str, list[tuple[StringEntry, Call]]]
+
+    def calls(self, *names: str) -> Iterator[tuple[StringEntry, Call]]:
+        """Calls of the built-in functions `names` (lower-case) anywhere in the document."""
+        for name in names:
+            yield from self._calls.get(name, ())
+
+
+_INDEXES: "weakref.WeakKeyDictionary[Document, DocumentIndex]" = weakref.WeakKeyDictionary()
+_METADATA_KEYS = frozenset(("$schema", "metadata"))
+
+
+def document_index(document: Document) -> DocumentIndex:
+    """The document's strings, which template scope each belongs to, and the calls in them;
+    computed once per document."""
+    cached = _INDEXES.get(document)
+    if cached is not None:
+        return cached
+    # Where the owner changes: a nested template with its own scope, and a `functions` section
+    # (a function's parameters() are its own).
+    switch: dict[JsonPath, JsonPath | None] = {}
+    for scope in template_scopes(document):
+        if scope.own_scope:
+            switch[scope.path] = scope.path
+            if raw_get(scope.template, "functions") is not None:
+                switch[scope.path + (raw_key(scope.template, "functions"),)] = None
+    strings: list[StringEntry] = []
+    append = strings.append
+
+    def visit(value: Any, path: JsonPath, owner: JsonPath | None, in_metadata: bool) -> None:
+        # Literal strings are kept only when they can hold a host name ('.'), outside metadata.
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key[:1] == "[":
+                    append(StringEntry(path + (key,), key, True, owner, in_metadata))
+                if isinstance(item, str):
+                    if item[:1] == "[" or ("." in item and not in_metadata and key.lower() not in _METADATA_KEYS):
+                        append(StringEntry(path + (key,), item, False, owner, in_metadata or key.lower() in _METADATA_KEYS))
+                elif isinstance(item, (dict, list)):
+                    child = path + (key,)
+                    visit(
+                        item,
+                        child,
+                        switch.get(child, owner) if switch else owner,
+                        in_metadata or key.lower() in _METADATA_KEYS,
+                    )
+        else:
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    if item[:1] == "[" or ("." in item and not in_metadata):
+                        append(StringEntry(path + (i,), item, False, owner, in_metadata))
+                elif isinstance(item, (dict, list)):
+                    visit(item, path + (i,), owner, in_metadata)
+
+    root = document.value
+    if isinstance(root, (dict, list)):
+        visit(root, (), () if isinstance(root, dict) else None, False)
+    elif isinstance(root, str):
+        append(StringEntry((), root, False, None, False))
+    by_owner: dict[JsonPath | None, list[StringEntry]] = {}
+    calls: dict[str, list[tuple[StringEntry, Call]]] = {}
+    for entry in strings:
+        by_owner.setdefault(entry.owner, []).append(entry)
+        if entry.text[:1] == "[":
+            facts = expression_facts(entry.text)
+            if facts is not None:
+                for name, found in facts.calls.items():
+                    calls.setdefault(name, []).extend((entry, call) for call in found)
+    cached = _INDEXES[document] = DocumentIndex(strings, by_owner, calls)
     return cached
-
-
-def scope_strings(scope: TemplateScope, scopes: list[TemplateScope]) -> Iterator[tuple[JsonPath, str, bool]]:
-    """The strings whose expressions see `scope`'s parameters and variables: the template minus its
-    user-defined functions (their `parameters()` are the function's own) and minus nested templates
-    with their own scope; nested templates with outer scope are included."""
-    skip = {s.path for s in scopes if s.own_scope and s.parent is not None and s.path != scope.path}
-    functions = raw_get(scope.template, "functions")
-    if functions is not None:
-        skip.add(scope.path + (raw_key(scope.template, "functions"),))
-    yield from iter_strings(scope.template, scope.path, frozenset(skip))
 
 
 # --- expressions ----------------------------------------------------------------------------------
@@ -291,15 +374,15 @@ _REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*'([^']*)'", re.IGNOREC
 def named_references(text: str, function: str) -> tuple[frozenset[str], bool]:
     """The lower-case names `function('name')` (`parameters` or `variables`) refers to in `text`, and
     whether it also refers to one by a computed name (`variables(concat(...))`)."""
-    tree = try_parse(text)
-    if tree is None:
+    facts = expression_facts(text)
+    if facts is None:
         if not is_expression(text):
-            return set(), False
+            return frozenset(), False
         # Unparsable: Azure rejects it anyway; a textual match keeps the declaration from being reported.
         return frozenset(m.group(2).lower() for m in _REFERENCE.finditer(text) if m.group(1).lower() == function), False
     names: set[str] = set()
     dynamic = False
-    for call in calls(tree, function):
+    for call in facts.calls.get(function, ()):
         name = literal_argument(call)
         if name is None:
             dynamic = True

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Iterator
 
 from ...findings import Finding
 from ..base import LintContext, Rule
-from ._scan import JsonPath, finding, position, position_in_string
+from ._scan import document_index, finding, position, position_in_string
 
 # The hosts the Bicep linter's no-hardcoded-env-urls rule disallows: they differ per cloud and
 # `environment()` returns them.
@@ -32,20 +32,6 @@ _ENDPOINT = re.compile(
     re.IGNORECASE,
 )
 _SCHEMA_HOST = "schema.management.azure.com"
-
-
-def _strings_outside_metadata(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
-    """Every string value, leaving out `$schema` and `metadata` objects (descriptions, links)."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key.lower() in ("$schema", "metadata"):
-                continue
-            yield from _strings_outside_metadata(item, path + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings_outside_metadata(item, path + (i,))
 
 
 class EndpointHardcoded(Rule):
@@ -89,8 +75,8 @@ class EndpointHardcoded(Rule):
     remedy = "take the endpoint from environment() (or from the resource's reference())"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text in _strings_outside_metadata(ctx.document.value, ()):
-            if "." not in text:
+        for path, text, is_key, _, in_metadata in document_index(ctx.document).strings:
+            if is_key or in_metadata or "." not in text:
                 continue
             for match in _ENDPOINT.finditer(text):
                 host = match.group(0).lstrip(".").lower()

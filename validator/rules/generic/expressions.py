@@ -9,12 +9,12 @@ from ...findings import Finding
 from ..base import LintContext, Rule, raw_get
 from ._scan import (
     builtin_calls,
-    calls,
     declarations,
     display_name,
     finding,
     is_call_to,
-    document_strings,
+    document_index,
+    expression_facts,
     literal_argument,
     try_parse,
     position,
@@ -121,28 +121,24 @@ class VariableNameComputed(Rule):
     remedy = "make one object variable and index it: variables('x')[parameters('y')]"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key in document_strings(ctx.document):
-            tree = try_parse(text) if text[:1] == "[" else None
-            if tree is None:
+        for entry, call in document_index(ctx.document).calls("variables"):
+            if not call.args or not isinstance(call.args[0], Call):
                 continue
-            for call in calls(tree, "variables"):
-                if not call.args or not isinstance(call.args[0], Call):
-                    continue
-                computed = call.args[0]
-                suggestion = ""
-                if is_call_to(computed, "concat") and len(computed.args) == 2:
-                    prefix = literal_argument(computed)
-                    parameter = computed.args[1]
-                    name = literal_argument(parameter) if isinstance(parameter, Call) and is_call_to(parameter, "parameters") else None
-                    if prefix is not None and name is not None:
-                        suggestion = f": use variables('{prefix}')[parameters('{name}')]"
-                where = position(ctx, path, key=True) if is_key else position_in_string(ctx, path, call.span)
-                yield finding(
-                    self,
-                    ctx,
-                    f"variables() is called with a name computed by {computed.name}(){suggestion}",
-                    where,
-                )
+            computed = call.args[0]
+            suggestion = ""
+            if is_call_to(computed, "concat") and len(computed.args) == 2:
+                prefix = literal_argument(computed)
+                parameter = computed.args[1]
+                name = literal_argument(parameter) if isinstance(parameter, Call) and is_call_to(parameter, "parameters") else None
+                if prefix is not None and name is not None:
+                    suggestion = f": use variables('{prefix}')[parameters('{name}')]"
+            where = position(ctx, entry.path, key=True) if entry.is_key else position_in_string(ctx, entry.path, call.span)
+            yield finding(
+                self,
+                ctx,
+                f"variables() is called with a name computed by {computed.name}(){suggestion}",
+                where,
+            )
 
 
 class ApiVersionFromProviders(Rule):
@@ -179,12 +175,11 @@ class ApiVersionFromProviders(Rule):
     remedy = "write a literal apiVersion"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key in document_strings(ctx.document):
-            if "providers" not in text.lower():
-                continue
-            tree = try_parse(text)
-            if tree is None:
-                continue
+        index = document_index(ctx.document)
+        entries = {(entry.path, entry.is_key): entry for entry, _ in index.calls("providers")}  # one visit per string
+        for entry in entries.values():
+            path, is_key = entry.path, entry.is_key
+            tree = expression_facts(entry.text).tree  # type: ignore[union-attr]  # it has calls: it parsed
             for node in walk(tree):
                 if not isinstance(node, Property) or node.name.lower() != "apiversions":
                     continue

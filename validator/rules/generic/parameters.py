@@ -13,11 +13,11 @@ from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import (
     JsonPath,
     TemplateScope,
+    document_index,
     finding,
     named_references,
     parameter_declarations,
     position,
-    scope_strings,
     template_scopes,
 )
 
@@ -28,22 +28,26 @@ _WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(
 _REFERENCES: "weakref.WeakKeyDictionary[Document, dict[tuple[JsonPath, str], tuple[set[str], bool]]]" = weakref.WeakKeyDictionary()
 
 
-def _references(document: Document, scope: TemplateScope, scopes: list[TemplateScope], function: str) -> tuple[set[str], bool]:
+def _references(document: Document, scope: TemplateScope, function: str) -> tuple[set[str], bool]:
     """The names `function('x')` refers to within the scope, and whether any reference is computed.
-    One walk of the scope answers both `parameters` and `variables`, once per document."""
+    One pass over the scope's strings answers both `parameters` and `variables`, once per document."""
     memo = _REFERENCES.setdefault(document, {})
     key = (scope.path, function)
     if key not in memo:
-        found: dict[str, tuple[set[str], bool]] = {"parameters": (set(), False), "variables": (set(), False)}
-        for _, text, _ in scope_strings(scope, scopes):
+        used: dict[str, set[str]] = {"parameters": set(), "variables": set()}
+        dynamic = {"parameters": False, "variables": False}
+        for entry in document_index(document).by_owner.get(scope.path, ()):
+            text = entry.text
             if text[:1] != "[" or not is_expression(text):
                 continue
-            for name in found:
+            for name in used:
                 names, computed = named_references(text, name)
-                dynamic = found[name][1] or computed or (name == "parameters" and bool(_WHOLE_DEPLOYMENT.search(text)))
-                found[name] = (found[name][0] | names, dynamic)
-        for name, value in found.items():
-            memo[(scope.path, name)] = value
+                used[name] |= names
+                dynamic[name] = dynamic[name] or computed
+            if not dynamic["parameters"] and _WHOLE_DEPLOYMENT.search(text):
+                dynamic["parameters"] = True
+        for name in used:
+            memo[(scope.path, name)] = (used[name], dynamic[name])
     return memo[key]
 
 
@@ -56,7 +60,7 @@ def _declared_and_used(ctx: LintContext, section: str) -> Iterator[tuple[Templat
         declared = raw_get(scope.template, section)
         if not scope.own_scope or not isinstance(declared, dict) or not declared:
             continue
-        used, dynamic = _references(ctx.document, scope, scopes, section)
+        used, dynamic = _references(ctx.document, scope, section)
         if not dynamic:
             yield scope, raw_key(scope.template, section), declared, used
 

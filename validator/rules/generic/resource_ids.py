@@ -11,12 +11,11 @@ from ..base import LintContext, Rule, raw_get
 from ._scan import (
     DEPLOYMENTS,
     Declaration,
-    builtin_calls,
     declarations,
     display_name,
     finding,
     is_property_of_call,
-    document_strings,
+    document_index,
     iter_strings,
     literal_argument,
     try_parse,
@@ -273,25 +272,18 @@ class ResourceIdRedundantArguments(Rule):
     remedy = "leave out subscription().subscriptionId and resourceGroup().name: they are the defaults"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key in document_strings(ctx.document):
-            tree = try_parse(text) if text[:1] == "[" else None
-            if tree is None:
-                continue
-            for call in builtin_calls(tree):
-                function = call.name.lower()
-                if function not in ("resourceid", "subscriptionresourceid"):
+        for entry, call in document_index(ctx.document).calls("resourceid", "subscriptionresourceid"):
+            for arg, role in _scope_arguments(call):
+                if role == "subscription" and is_property_of_call(arg, "subscription", "subscriptionid"):
+                    shown = "subscription().subscriptionId"
+                elif role == "resourceGroup" and is_property_of_call(arg, "resourcegroup", "name"):
+                    shown = "resourceGroup().name"
+                else:
                     continue
-                for arg, role in _scope_arguments(call):
-                    if role == "subscription" and is_property_of_call(arg, "subscription", "subscriptionid"):
-                        shown = "subscription().subscriptionId"
-                    elif role == "resourceGroup" and is_property_of_call(arg, "resourcegroup", "name"):
-                        shown = "resourceGroup().name"
-                    else:
-                        continue
-                    where = position(ctx, path, key=True) if is_key else position_in_string(ctx, path, arg.span)
-                    yield finding(
-                        self,
-                        ctx,
-                        f"{call.name}() is given {shown}, which is its default: leave the argument out",
-                        where,
-                    )
+                where = position(ctx, entry.path, key=True) if entry.is_key else position_in_string(ctx, entry.path, arg.span)
+                yield finding(
+                    self,
+                    ctx,
+                    f"{call.name}() is given {shown}, which is its default: leave the argument out",
+                    where,
+                )

@@ -133,9 +133,16 @@ class ApiVersionInvalid(Rule):
             version = declaration.raw[key]
             if isinstance(version, str) and is_expression(version):
                 continue
+            match = _API_VERSION.fullmatch(version.strip()) if isinstance(version, str) else None
+            if match is not None:
+                try:
+                    date: datetime.date | None = datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                except ValueError:
+                    date = None
+                if date is not None and date <= today:
+                    continue  # well-formed and published: nothing to say (nor to locate)
             name = display_name(ctx, declaration)
             where = position(ctx, declaration.path + (key,))
-            match = _API_VERSION.fullmatch(version.strip()) if isinstance(version, str) else None
             if match is None:
                 yield finding(
                     self,

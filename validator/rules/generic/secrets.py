@@ -316,15 +316,14 @@ def _revealed_calls(node: Node) -> Iterator[Call]:
         yield from _revealed_calls(node.target)
 
 
-def _secret_sources(scope: TemplateScope, text: str, depth: int = 0) -> Iterator[tuple[str, tuple[int, int]]]:
+def _secret_sources(scope: TemplateScope, text: str, secure: dict[str, str], depth: int = 0) -> Iterator[tuple[str, tuple[int, int]]]:
     """What in an expression returns a secret: `list*()` calls and secure parameters, followed
     through variables, as `(description, span in text)`; for a secret inside a variable the span
-    is the `variables()` call's."""
+    is the `variables()` call's. `secure`: the secure parameters of the template that owns `scope`."""
     tree = try_parse(text)
     if tree is None or depth > MAX_VARIABLE_DEPTH:
         return
     owner = scope.owner.template
-    secure = secure_parameters(owner)
     for node in _revealed_calls(tree):
         lowered = node.name.lower()
         if lowered.startswith("list") and len(lowered) > 4:
@@ -337,7 +336,7 @@ def _secret_sources(scope: TemplateScope, text: str, depth: int = 0) -> Iterator
             name = literal_argument(node)
             variable = raw_get(raw_get(owner, "variables"), name) if name else None
             for _, inner, _ in iter_strings(variable, ()):
-                for description, _ in _secret_sources(scope, inner, depth + 1):
+                for description, _ in _secret_sources(scope, inner, secure, depth + 1):
                     # Name the variable the output uses; the ones behind it are one click away.
                     yield (f"{description} (through the variable '{name}')" if depth == 0 else description), node.span
 
@@ -388,6 +387,7 @@ class OutputContainsSecret(Rule):
             if not isinstance(outputs, dict):
                 continue
             section = raw_key(scope.template, "outputs")
+            secure = secure_parameters(scope.owner.template)
             for name, decl in outputs.items():
                 if not isinstance(decl, dict) or parameter_type(scope.template, decl) in SECURE_TYPES:
                     continue
@@ -396,7 +396,7 @@ class OutputContainsSecret(Rule):
                     if spelled not in decl:
                         continue
                     for path, text, is_key in iter_strings(decl[spelled], scope.path + (section, name, spelled)):
-                        for description, span in _secret_sources(scope, text):
+                        for description, span in _secret_sources(scope, text, secure):
                             where = position(ctx, path) if is_key else position_in_string(ctx, path, span)
                             yield finding(
                                 self,
