@@ -324,8 +324,8 @@ def test_source_offset_in_string_that_is_not_a_string() -> None:
     assert doc.source_offset_in_string(("w", "z"), 3) == doc.location(("w",)).offset
 
 
-def test_index_is_built_once_and_cached() -> None:
+def test_members_are_listed_once_and_cached() -> None:
     doc = parse_document(NESTED)
     first = doc.location(("resources",))
-    index = doc._get_index()
-    assert doc.location(("resources",)) == first and doc._get_index() is index
+    members = doc._children[()]
+    assert doc.location(("resources",)) == first and doc._children[()] is members

@@ -2,14 +2,15 @@
 
 Loading is fast: the standard library's C `json` parser reads the text directly; only text that
 it rejects (comments, trailing commas) goes through one regex pass that blanks those out with
-spaces, keeping every offset valid. Positions are computed lazily: the first call to
-`Document.location()` scans the text once and indexes the span of every value.
+spaces, keeping every offset valid. Positions are computed lazily, and only along the JSON path
+asked for (`Document.location()`): the values beside the path are skipped by the C scanner.
 """
 from __future__ import annotations
 
 import json
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -22,14 +23,6 @@ TRAILING_COMMA_MESSAGE = "trailing comma: Azure accepts it, but other JSON tools
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _TOKEN = re.compile(rf'{_STRING}|[{{}}\[\],:]|[^\s{{}}\[\],:"]+', re.S)
 _WS = r"[ \t\r\n]*"
-# Structural tokens of comment-free valid JSON, each with its leading whitespace (so every match
-# starts where the last one ended: no failed search positions), dispatched on `lastindex`:
-# 1 a string (2: followed by ':' or ','), 3 a scalar (4: followed by ','), 5 an opening bracket,
-# 6 a closing one (7: followed by ','). Folding colons and commas in halves the Python loop.
-_STRUCTURE = re.compile(
-    rf'{_WS}(?:({_STRING})(?:{_WS}([:,]))?|([^\s{{}}\[\],:"]+)(?:{_WS}(,))?|([{{\[])|([}}\]])(?:{_WS}(,))?)',
-    re.S,
-)
 # The cleaning scans skip everything else in C: each match runs to the next comment (or lone
 # '/') resp. the next trailing comma, or to the end. The alternatives start with different
 # characters and the terminator always matches, so the regex never backtracks.
@@ -114,8 +107,9 @@ class Document:
         # The text as the JSON parser saw it (comments and trailing commas blanked); same length.
         self._clean = clean_text if clean_text is not None else text
         self._line_starts: list[int] | None = None
-        self._index: dict[tuple[Any, ...], tuple[int, int, int, int]] | None = None
-        self._duplicates: list[SourceWarning] = []
+        self._spans: dict[tuple[Any, ...], tuple[int, int, int, int] | None] = {}
+        self._children: dict[tuple[Any, ...], dict[Any, tuple[int, int, int, int]]] = {}
+        self._duplicates: list[SourceWarning] | None = None
 
     def __repr__(self) -> str:
         return f"Document({self.path!r})"
@@ -124,7 +118,14 @@ class Document:
 
     def _starts(self) -> list[int]:
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+            text = self.text
+            if "\r" in text:
+                self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+            else:  # the same, in C: each line's length plus its newline, summed up
+                starts = [0]
+                starts += accumulate(map((1).__add__, map(len, text.split("\n"))))
+                starts.pop()  # one past the end of the text, not a line start
+                self._line_starts = starts
         return self._line_starts
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -147,43 +148,52 @@ class Document:
         end_line, end_column = self.position(end)
         return Location(self.path, line, column, end_line, end_column, path, start, end)
 
-    # --- the index of spans -------------------------------------------------------------------
+    # --- spans, found on demand ---------------------------------------------------------------
+    #
+    # A span is (value start, value end, name start, name end); name offsets are -1 for array
+    # elements and the root. Finding one walks down its path only: the members of each container
+    # on the way are listed once (memoized), and the values beside the path are skipped by the C
+    # JSON scanner, so locating a value costs at most one C parse of the text, not a Python pass.
 
-    def _get_index(self) -> dict[tuple[Any, ...], tuple[int, int, int, int]]:
-        if self._index is None:
-            index, inserted = _scan(self._clean)
-            if inserted != len(index):
-                # Rare: some object repeats a property name. Rescan reporting where, and keep only
-                # the spans of what the parsed value really has (the last duplicate wins).
-                index, duplicates = _scan_with_duplicates(self._clean)
-                self._duplicates = [
-                    SourceWarning(f"duplicate property '{name}': Azure uses the last one", *self.position(offset))
-                    for name, offset in duplicates
-                ]
-                index = {path: span for path, span in index.items() if _exists(self.value, path)}
-            self._index = index
-        return self._index
+    def _span(self, path: tuple[Any, ...]) -> tuple[int, int, int, int] | None:
+        found = self._spans.get(path)
+        if found is None and path not in self._spans:
+            if not path:
+                start = _skip_space(self._clean, 0)
+                found = (start, _value_end(self._clean, start), -1, -1)
+            else:
+                parent = self._span(path[:-1])
+                found = None if parent is None else self._members(path[:-1], parent).get(path[-1])
+            self._spans[path] = found
+        return found
+
+    def _members(self, path: tuple[Any, ...], span: tuple[int, int, int, int]) -> dict[Any, tuple[int, int, int, int]]:
+        """The spans of a container's members by key (object) or index (array); {} for a scalar."""
+        members = self._children.get(path)
+        if members is None:
+            members = self._children[path] = _members(self._clean, span[0])
+        return members
 
     def duplicate_warnings(self) -> list[SourceWarning]:
-        """Warnings for repeated property names in an object (builds the position index)."""
-        self._get_index()
+        """Warnings for repeated property names in an object (Azure uses the last one)."""
+        if self._duplicates is None:
+            self._duplicates = [
+                SourceWarning(f"duplicate property '{name}': Azure uses the last one", *self.position(offset))
+                for name, offset in _duplicate_names(self._clean)
+            ]
         return list(self._duplicates)
 
     def _deepest(self, json_path: Iterable[Any]) -> tuple[JsonPath, tuple[int, int, int, int]]:
-        index = self._get_index()
         path = tuple(json_path)
-        found = index.get(path)
-        if found is not None:
-            return path, found
-        for n in range(len(path) - 1, -1, -1):
-            found = index.get(path[:n])
+        for n in range(len(path), -1, -1):
+            found = self._span(path[:n])
             if found is not None:
                 return path[:n], found
         raise AssertionError("the root value always has a span")  # pragma: no cover
 
     def has_path(self, json_path: Iterable[Any]) -> bool:
         """Does the value at `json_path` exist (exact keys and indexes)?"""
-        return tuple(json_path) in self._get_index()
+        return _exists(self.value, tuple(json_path))
 
     def location(self, json_path: Iterable[Any] = ()) -> Location:
         """The span of the value at `json_path` (keys are str, array indexes int).
@@ -251,59 +261,59 @@ def _decode_key(text: str, start: int, end: int) -> str:
     return text[start + 1:end - 1]
 
 
-def _scan(text: str) -> tuple[dict[tuple[Any, ...], tuple[int, int, int, int]], int]:
-    """Index `path -> (value start, value end, name start, name end)` of comment-free valid JSON.
-
-    Also returns how many values were seen: more than the index holds means duplicate names.
-    Name offsets are -1 for array elements and the root. The tokens fold a property name with
-    its colon and a value with its following comma, which halves the Python-level loop.
-    """
-    index: dict[tuple[Any, ...], tuple[int, int, int, int]] = {}
-    stack: list[tuple[Any, ...]] = []
-    path: tuple[Any, ...] = ()
-    in_object = False
-    key: Any = None
-    key_start = key_end = -1
-    counter = 0
-    inserted = 0
-    for m in _STRUCTURE.finditer(text):
-        kind = m.lastindex
-        if kind == 2 and text[m.start(2)] == ":":  # a property name
-            key_start, key_end = m.span(1)
-            key = text[key_start + 1:key_end - 1]
-            if "\\" in key:
-                key = json.loads(text[key_start:key_end], strict=False)
-        elif kind == 5:  # { or [
-            open_at = m.start(5)
-            child = (path + (key,) if in_object else path + (counter,)) if stack else ()
-            stack.append((path, in_object, key, key_start, key_end, counter, open_at, child))
-            path = child
-            in_object = text[open_at] == "{"
-            counter = 0
-            key_start = key_end = -1
-        elif kind >= 6:  # } or ], maybe followed by a comma
-            end = m.end(6)
-            path, in_object, key, key_start, key_end, counter, open_at, child = stack.pop()
-            index[child] = (open_at, end, key_start, key_end) if in_object else (open_at, end, -1, -1)
-            inserted += 1
-            if kind == 7:
-                counter += 1
-        else:  # a value: string (1, 2 with comma) or scalar (3, 4 with comma)
-            start, end = m.span(1) if kind <= 2 else m.span(3)
-            if in_object:
-                index[path + (key,)] = (start, end, key_start, key_end)
-            elif stack:
-                index[path + (counter,)] = (start, end, -1, -1)
-                if kind == 2 or kind == 4:
-                    counter += 1
-            else:
-                index[()] = (start, end, -1, -1)
-            inserted += 1
-    return index, inserted
+_SPACE = re.compile(_WS)
+_KEY = re.compile(rf"({_STRING}){_WS}:{_WS}")
+_SCAN_ONCE = json.JSONDecoder(strict=False).scan_once
 
 
-def _scan_with_duplicates(text: str) -> tuple[dict[tuple[Any, ...], tuple[int, int, int, int]], list[tuple[str, int]]]:
-    """Like `_scan`, and also lists (name, offset) of every repeated property name."""
+def _skip_space(text: str, offset: int) -> int:
+    return _SPACE.match(text, offset).end()  # type: ignore[union-attr]  # `[ ...]*` always matches
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON value that starts at `start` ends: skipped by the C scanner, or token by
+    token when it is nested deeper than the C scanner's recursion limit."""
+    try:
+        return _SCAN_ONCE(text, start)[1]
+    except RecursionError:
+        depth = 0
+        for m in _TOKEN.finditer(text, start):
+            c = text[m.start()]
+            depth += 1 if c in "{[" else -1 if c in "}]" else 0
+            if depth == 0 and c not in ",:":
+                return m.end()
+        raise AssertionError("valid JSON: every value ends") from None  # pragma: no cover
+
+
+def _members(text: str, start: int) -> dict[Any, tuple[int, int, int, int]]:
+    """The spans of the members of the object or array that starts at `start` in comment-free,
+    valid JSON (the last of repeated names wins, as in the parsed value)."""
+    opening = text[start]
+    if opening not in "{[":
+        return {}
+    members: dict[Any, tuple[int, int, int, int]] = {}
+    pos = _skip_space(text, start + 1)
+    index = 0
+    while text[pos] not in "}]":
+        if opening == "{":
+            key_match = _KEY.match(text, pos)
+            assert key_match is not None, "valid JSON: a property name comes first"
+            key_start, key_end = key_match.span(1)
+            key = _decode_key(text, key_start, key_end)
+            pos = key_match.end()
+        else:
+            key, key_start, key_end = index, -1, -1
+            index += 1
+        end = _value_end(text, pos)
+        members[key] = (pos, end, key_start, key_end)
+        pos = _skip_space(text, end)
+        if text[pos] == ",":
+            pos = _skip_space(text, pos + 1)
+    return members
+
+
+def _duplicate_names(text: str) -> list[tuple[str, int]]:
+    """(name, offset) of every property name repeated within its object."""
     duplicates: list[tuple[str, int]] = []
     seen: list[set[str]] = []
     depth_kinds: list[bool] = []
@@ -327,8 +337,7 @@ def _scan_with_duplicates(text: str) -> tuple[dict[tuple[Any, ...], tuple[int, i
                 duplicates.append((name, start))
             seen[-1].add(name)
             expect_key = False
-    index, _ = _scan(text)
-    return index, duplicates
+    return duplicates
 
 
 # --- loading ---------------------------------------------------------------------------------
