@@ -169,7 +169,9 @@ def test_state_sets_existing_for_a_found_vault_and_keeps_the_file_layout() -> No
     vault_id = _vault_id(request, fix_template(request).template_text)
     request.state = LiveState("s", "rg", resources={vault_id.lower(): LiveResource(vault_id, "2023-07-01", "found", {})})
     outcome = fix_template(request)
-    assert [(d.parameter, d.status, d.value) for d in outcome.decisions] == [("keyVaultOption", "found", "existing")]
+    assert [(d.parameter, d.status, d.value) for d in outcome.decisions if d.parameter == "keyVaultOption"] == [("keyVaultOption", "found", "existing")]
+    # The storage account, App Insights and registry options (AML003) are not in this state: left alone.
+    assert {(d.status, d.value) for d in outcome.decisions if d.parameter != "keyVaultOption"} == {("unknown", None)}
     assert request.parameters_text is not None
     expected = request.parameters_text.replace(
         '"value": "log-mlw-prod"\n    }\n',
@@ -185,7 +187,7 @@ def test_state_leaves_new_for_a_missing_vault() -> None:
     expansion_id = _vault_id(request, fix_template(request).template_text)
     request.state = LiveState("s", "rg", resources={expansion_id.lower(): LiveResource(expansion_id, "2023-07-01", "not_found")})
     outcome = fix_template(request)
-    assert [(d.status, d.value) for d in outcome.decisions] == [("not_found", "new")]
+    assert [(d.status, d.value) for d in outcome.decisions if d.parameter == "keyVaultOption"] == [("not_found", "new")]
     assert outcome.parameters_text == request.parameters_text
 
 

@@ -6,11 +6,14 @@ import pytest
 from validator.findings import Edit, Fix
 from validator.fixes.edits import (
     EditConflict,
+    Verbatim,
     apply_edits,
     apply_fixes,
     indent_unit,
+    insert_elements,
     insert_members,
     newline_of,
+    render,
 )
 from validator.source import parse_document
 
@@ -63,3 +66,35 @@ def test_insert_first_and_into_empty_and_inline_objects() -> None:
     assert apply_edits(text, insert_members(document, (), [("c", 1)], first=True)) == '{\n  "c": 1,\n  "p": {},\n  "q": {"x": 1}\n}'
     assert apply_edits(text, insert_members(document, ("p",), [("c", 1)])) == '{\n  "p": {\n    "c": 1\n  },\n  "q": {"x": 1}\n}'
     assert apply_edits(text, insert_members(document, ("q",), [("c", 1)])) == '{\n  "p": {},\n  "q": {"x": 1, "c": 1}\n}'
+
+
+def test_insert_elements_last_after_an_index_and_into_empty_and_inline_arrays() -> None:
+    text = '{\n  "a": [\n    1, // one\n    {"x": 2} // two\n  ],\n  "b": [],\n  "c": [1, 2]\n}'
+    document = parse_document(text)
+    assert apply_edits(text, insert_elements(document, ("a",), [3])) == (
+        '{\n  "a": [\n    1, // one\n    {"x": 2}, // two\n    3\n  ],\n  "b": [],\n  "c": [1, 2]\n}')
+    assert apply_edits(text, insert_elements(document, ("a",), ["z"], after=0)) == (
+        '{\n  "a": [\n    1, // one\n    "z",\n    {"x": 2} // two\n  ],\n  "b": [],\n  "c": [1, 2]\n}')
+    assert apply_edits(text, insert_elements(document, ("b",), [{"k": 1}])) == (
+        '{\n  "a": [\n    1, // one\n    {"x": 2} // two\n  ],\n  "b": [\n    {\n      "k": 1\n    }\n  ],\n  "c": [1, 2]\n}')
+    assert apply_edits(text, insert_elements(document, ("c",), ["z"], after=0)) == (
+        '{\n  "a": [\n    1, // one\n    {"x": 2} // two\n  ],\n  "b": [],\n  "c": [1, "z", 2]\n}')
+    with pytest.raises(ValueError):
+        insert_elements(document, ("c",), [1], after=5)
+
+
+def test_insert_elements_keeps_crlf_and_tabs() -> None:
+    text = '{\r\n\t"a": [\r\n\t\t1\r\n\t]\r\n}'
+    fixed = apply_edits(text, insert_elements(parse_document(text), ("a",), [[2]]))
+    assert fixed == '{\r\n\t"a": [\r\n\t\t1,\r\n\t\t[\r\n\t\t\t2\r\n\t\t]\r\n\t]\r\n}'
+
+
+def test_verbatim_text_moves_with_its_comments_to_a_new_depth() -> None:
+    text = '{\n  "p": {\n    "list": [\n      1 // kept\n    ]\n  },\n  "q": []\n}'
+    document = parse_document(text)
+    moved = Verbatim.at(document, ("p", "list"))
+    assert moved == Verbatim('[\n      1 // kept\n    ]', "    ")
+    fixed = apply_edits(text, insert_elements(document, ("q",), [{"list": moved}]))
+    assert fixed == '{\n  "p": {\n    "list": [\n      1 // kept\n    ]\n  },\n  "q": [\n    {\n      "list": [\n        1 // kept\n      ]\n    }\n  ]\n}'
+    assert parse_document(fixed).value["q"] == [{"list": [1]}]
+    assert render({"a": Verbatim('"x"')}, "", None, "\n") == '{"a": "x"}'

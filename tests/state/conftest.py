@@ -1,21 +1,10 @@
-"""Fixtures for the live-state tests: the ARM emulator over HTTPS, a stand-in `az`, and the
-environment of the product under test (set through os.environ only; nothing is monkeypatched)."""
+"""The world the live-state tests read: the subscription, group and resources the risky ML
+workspace sample is deployed over. The fixtures that serve it (the ARM emulator over HTTPS, the
+stand-in `az`, the product's environment) are in tests/conftest.py, shared with tests/fixes."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-
-from .emulator import (
-    CREDENTIAL_VARIABLES,
-    Certificates,
-    Emulator,
-    environment,
-    make_certificates,
-    write_fake_az,
-)
 
 SUB = "11111111-2222-3333-4444-555555555555"
 RG = "rg-mlw-prod"
@@ -99,38 +88,3 @@ def risky_world() -> list[dict[str, Any]]:
             "properties": {"provisioningState": "Succeeded"},
         },
     ]
-
-
-@pytest.fixture(scope="session")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return make_certificates(str(tmp_path_factory.mktemp("tls")))
-
-
-@pytest.fixture
-def emulator(certificates: Certificates) -> Iterator[Emulator]:
-    arm = Emulator(certificates).start()
-    for body in risky_world():
-        arm.add(body)
-    try:
-        yield arm
-    finally:
-        arm.stop()
-
-
-@pytest.fixture
-def az_folder(tmp_path: Any) -> str:
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    return write_fake_az(str(folder))
-
-
-@pytest.fixture
-def azure_env(monkeypatch: pytest.MonkeyPatch, certificates: Certificates, az_folder: str) -> dict[str, str]:
-    """The product's environment: the test CA, the stand-in `az`, no traffic off 127.0.0.1."""
-    for name in CREDENTIAL_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    env = environment(certificates, az_folder)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(ROOT)
-    return env

@@ -193,7 +193,7 @@ def test_check_with_a_snapshot_reports_what_the_live_check_reports(emulator: Emu
     capsys.readouterr()
     live_code = main(["check", *_target(emulator, "--format", "json")])
     live = capsys.readouterr()
-    state_code = main(["check", *_target(emulator, "--format", "json", "--state", str(tmp_path / "state.json"))])
+    state_code = main(["check", TEMPLATE, "-p", PARAMETERS, "--subscription-id", SUB, "--resource-group", RG, "--format", "json", "--state", str(tmp_path / "state.json")])
     offline = capsys.readouterr()
     assert (live_code, json.loads(live.out)) == (state_code, json.loads(offline.out))
     assert offline.err == ""

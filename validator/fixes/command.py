@@ -19,20 +19,29 @@ _BOM = "\ufeff"
 
 def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     from ..cli import add_context_options, add_parameter_options
+    from ..state.command import add_azure_options
 
-    fix = subparsers.add_parser("fix", help="write the fixes: the new/existing pattern for redeployed vaults, and the rules' safe edits")
+    fix = subparsers.add_parser(
+        "fix",
+        help="write the fixes: the new/existing pattern for redeployed vaults, and the rules' safe edits",
+        description="Live state, from --state FILE or read from Azure when both --subscription-id and --resource-group "
+                    "are given, also sets keyVaultOption to 'existing' in the parameter file for the vaults that exist. "
+                    "Azure is only read, never written.",
+    )
     fix.add_argument("template", metavar="TEMPLATE")
     add_parameter_options(fix)
     add_context_options(fix)
-    fix.add_argument("--strategy", choices=["conditional"], default="conditional",
-                     help="how KV001 is fixed: 'conditional' adds keyVaultOption (new/existing) and a condition on the vault")
-    fix.add_argument("--state", metavar="FILE", default=None,
-                     help="a live-state snapshot: set keyVaultOption to 'existing' in the parameter file for vaults that exist")
+    fix.add_argument("--strategy", choices=["conditional", "add-policies", "rbac"], default="conditional",
+                     help="how KV001 is fixed: 'conditional' adds keyVaultOption (new/existing) and a condition on the vault; "
+                          "'add-policies' also moves its access policies into a vaults/accessPolicies child named 'add'; "
+                          "'rbac' shows, without applying it, the switch to enableRbacAuthorization with the role "
+                          "assignments that replace each policy; default: %(default)s")
     fix.add_argument("--mode", choices=["incremental", "complete"], default="incremental", help="the deployment mode; default: %(default)s")
     output = fix.add_mutually_exclusive_group()
     output.add_argument("--diff", action="store_true", help="print a unified diff (the default)")
     output.add_argument("--write", action="store_true", help="replace the files (atomically)")
     fix.add_argument("--unsafe-fixes", action="store_true", help="also apply the fixes marked unsafe")
+    add_azure_options(fix)
     return {"fix": run_fix}
 
 
@@ -42,17 +51,6 @@ def _read(path: str) -> tuple[bytes, str, bool]:
         data = handle.read()
     text = data.decode("utf-8-sig")
     return data, text, data.startswith(b"\xef\xbb\xbf")
-
-
-def _load_state(path: str) -> Any:
-    """A live-state snapshot (validator.state.snapshot); its errors become RuntimeError."""
-    from ..state.provider import StateError
-    from ..state.snapshot import read_snapshot
-
-    try:
-        return read_snapshot(path)
-    except StateError as err:
-        raise RuntimeError(str(err)) from None
 
 
 def write_atomically(path: str, text: str, bom: bool, expected: bytes | None) -> None:
@@ -83,11 +81,43 @@ def write_atomically(path: str, text: str, bom: bool, expected: bytes | None) ->
         raise
 
 
+def _state_said(decision: Any, state: Any) -> str:
+    """What the live state decided for one option parameter (an `OptionDecision`), and why."""
+    resource = decision.resource_id
+    if decision.status in ("found", "not_found"):
+        return f"{resource} {'exists' if decision.status == 'found' else 'does not exist'}: {decision.parameter} is '{decision.value}'"
+    live = state.resource(resource)
+    if decision.status == "forbidden":
+        why = f"forbidden: the caller lacks {live.missing_permission}" if live is not None and live.missing_permission else "forbidden"
+    elif decision.status == "error":
+        why = (live.message if live is not None else None) or "the read failed"
+    else:
+        why = f"{'the live read' if state.source == 'azure' else state.source} has nothing on it"
+    return f"cannot tell whether {resource} exists ({why}): {decision.parameter} left as it is; set it by hand"
+
+
+def _show_display_only(template: str, outcome: Any) -> None:
+    """Display-only fixes are shown, never applied: each as a diff against the (fixed) template."""
+    from .edits import EditConflict, apply_edits
+
+    for proposal in outcome.display_only:
+        try:
+            proposed = apply_edits(outcome.template_text, proposal.edits)
+        except EditConflict:
+            print(f"not shown: {proposal.title}: its edits do not fit the fixed text", file=sys.stderr)
+            continue
+        print(f"display-only, not applied: {proposal.title}", file=sys.stderr)
+        sys.stdout.writelines(difflib.unified_diff(outcome.template_text.splitlines(True), proposed.splitlines(True),
+                                                   f"a/{template}", f"b/{template} (not applied: display-only)"))
+
+
 def run_fix(args: argparse.Namespace) -> int:
     from ..cli import context_from
     from ..config import ConfigError, discover_config
     from ..discovery import parameter_file_for
     from ..source import SourceError
+    from ..state.command import read_state_if_asked
+    from ..state.provider import StateError
     from .engine import FixRequest, fix_template
 
     template = args.template
@@ -96,7 +126,7 @@ def run_fix(args: argparse.Namespace) -> int:
         original, text, bom = _read(template)
         parameters_file = args.parameters or parameter_file_for(template)
         p_original, p_text, p_bom = _read(parameters_file) if parameters_file else (None, None, False)
-        state = _load_state(args.state) if args.state else None
+        state = read_state_if_asked(args)  # after the files are read: --write refuses them if they change meanwhile
         if state is not None and parameters_file is None:
             stem = os.path.splitext(os.path.basename(template))[0]
             parameters_file = os.path.join(os.path.dirname(template), f"{stem}.parameters.json")
@@ -121,7 +151,7 @@ def run_fix(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as err:
         print(f"error: cannot read {getattr(err, 'filename', None) or template}: {getattr(err, 'strerror', None) or err}", file=sys.stderr)
         return EXIT_ERROR
-    except (RuntimeError, ConfigError, ValueError) as err:
+    except (RuntimeError, ConfigError, ValueError, StateError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -141,16 +171,17 @@ def run_fix(args: argparse.Namespace) -> int:
         for path, old, new, _, read in changed:
             before = f"a/{path}" if read is not None else "/dev/null"
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), before, f"b/{path}"))
+    _show_display_only(template, outcome)
     for fix in outcome.applied:
         print(f"applied: {fix.title}", file=sys.stderr)
     for title, why in outcome.skipped:
         print(f"not applied: {title}: {why}", file=sys.stderr)
     for decision in outcome.decisions:
-        said = f"set to '{decision.value}'" if decision.value else "left as it is"
-        print(f"state: {decision.vault_id} is {decision.status.replace('_', ' ')}: {decision.parameter} {said}", file=sys.stderr)
+        print(f"state: {_state_said(decision, state)}", file=sys.stderr)
     for finding in outcome.addressed:
         print(f"{finding.position.file}:{finding.position.line}:{finding.position.column}: note {finding.rule_id} "
-              "the vault follows a new/existing option: pass 'existing' once it exists (--state does it from a snapshot)", file=sys.stderr)
+              "the resource follows a new/existing option: pass 'existing' once it exists "
+              "(--state FILE, or --subscription-id with --resource-group, does it)", file=sys.stderr)
     for finding, why in outcome.unfixable:
         print(f"{finding.position.file}:{finding.position.line}:{finding.position.column}: {finding.severity} {finding.rule_id} "
               f"{finding.message} (not fixed: {why})", file=sys.stderr)

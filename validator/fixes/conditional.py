@@ -1,25 +1,29 @@
-"""The conditional-creation fix (Microsoft's new/existing pattern) for a Key Vault that every run
-redeploys (KV001).
+"""The conditional-creation fix (Microsoft's new/existing pattern) for a resource that every run
+redeploys: a Key Vault (KV001), or the storage account, Application Insights component or container
+registry of an ML workspace (AML003). `KINDS` names each kind's parameters the way Microsoft's
+quickstarts do: `keyVaultOption`, `storageAccountOption`, `applicationInsightsOption`,
+`containerRegistryOption`, each with its `<stem>ResourceGroupName`.
 
-For one vault declaration it builds a single `Fix` whose edits:
-- declare `keyVaultOption` (`new` / `existing`, default `new`) in the root template and, when the
-  vault sits in nested templates with `inner` scope, declare it there too and pass it down through
-  each nested deployment's `parameters`;
-- set the vault's `condition` to `[equals(parameters('keyVaultOption'), 'new')]`, combined with an
-  existing condition by `and()`;
-- for a vault in the root template, add `keyVaultResourceGroupName` (default the deployment's
-  resource group) and give every `resourceId('Microsoft.KeyVault/vaults', <the vault's name>)`
-  outside `dependsOn` that resource group, so the workspace's `keyVault` link and the outputs
-  point at the existing vault. Not when the template also deploys child or extension resources of
-  the vault: those go to the deployment's resource group, so an existing vault must be there too;
-- in `languageVersion` 2.0, add an `existing` twin of the vault and route `reference('vault')` and
-  `resourceInfo('vault')` to it when the option is `existing` (ARM's documented way to read a
+For one declaration it builds a single `Fix` whose edits:
+- declare `<stem>Option` (`new` / `existing`, default `new`) in the root template and, when the
+  resource sits in nested templates with `inner` scope, declare it there too and pass it down
+  through each nested deployment's `parameters`;
+- set the resource's `condition` to `[equals(parameters('<stem>Option'), 'new')]`, combined with
+  an existing condition by `and()`;
+- for a resource in the root template, add `<stem>ResourceGroupName` (default the deployment's
+  resource group) and give every `resourceId('<type>', <the resource's name>)` outside `dependsOn`
+  that resource group, so the workspace's link and the outputs point at the existing resource.
+  Not when the template also deploys child or extension resources of it, or reads it with
+  `reference()` / `list*()` by its name alone: those address the deployment's resource group, so
+  an existing resource must be there too;
+- in `languageVersion` 2.0, add an `existing` twin of the resource and route `reference('sym')` and
+  `resourceInfo('sym')` to it when the option is `existing` (ARM's documented way to read a
   resource the deployment does not create).
 
-`dependsOn` entries naming the vault stay: ARM drops a dependency on a condition-false resource.
-Child resources (`secrets`, `accessPolicies/add`) keep their names and so address the existing
-vault. Fix safety: safe. With the default `new` the template deploys exactly what it did before;
-only a deployment that passes `existing` behaves differently, which is the point.
+`dependsOn` entries naming the resource stay: ARM drops a dependency on a condition-false resource.
+Child resources (`secrets`, `accessPolicies/add`, `blobServices`) keep their names and so address
+the existing resource. Fix safety: safe. With the default `new` the template deploys exactly what
+it did before; only a deployment that passes `existing` behaves differently, which is the point.
 """
 from __future__ import annotations
 
@@ -36,23 +40,48 @@ from ..source import Document
 from ..template.model import ExpandedResource
 from .edits import insert_members
 
-VAULT_TYPE = "microsoft.keyvault/vaults"
 DEPLOYMENTS = "microsoft.resources/deployments"
 OPTION_VALUES = ["new", "existing"]
-# `equals(parameters('x'), 'new')` in a condition: the vault already follows a new/existing option.
+# `equals(parameters('x'), 'new')` in a condition: the resource already follows a new/existing option.
 _OPTION_TEST = re.compile(r"equals\(\s*parameters\(\s*'([^']+)'\s*\)\s*,\s*'new'\s*\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class ResourceKind:
+    """A resource type the fix knows, with the stem of its parameters and why 'existing' matters."""
+
+    type: str  # lower case
+    stem: str  # keyVault -> keyVaultOption, keyVaultResourceGroupName
+    noun: str  # "Key Vault", in the parameters' descriptions
+    short: str  # "vault", in the fix's title
+    redeploy: str  # what redeploying an existing one does
+
+
+KINDS = (
+    ResourceKind("microsoft.keyvault/vaults", "keyVault", "Key Vault", "vault",
+                 "redeploying the vault replaces its access policies, including those added outside this template."),
+    ResourceKind("microsoft.storage/storageaccounts", "storageAccount", "storage account", "storage account",
+                 "redeploying the account reapplies this template's properties over it. An ML workspace's storageAccount link "
+                 "cannot change after creation: 'existing' must name the account the workspace was created with."),
+    ResourceKind("microsoft.insights/components", "applicationInsights", "Application Insights component",
+                 "Application Insights component", "redeploying the component reapplies this template's properties over it."),
+    ResourceKind("microsoft.containerregistry/registries", "containerRegistry", "container registry", "container registry",
+                 "redeploying the registry reapplies this template's properties over it. An existing registry needs its admin "
+                 "account enabled unless the ML workspace uses a managed identity."),
+)
+KIND_BY_TYPE = {kind.type: kind for kind in KINDS}
+
+
+@dataclass(frozen=True)
 class Unfixable:
-    """Why the conditional-creation fix cannot be written for a vault."""
+    """Why the conditional-creation fix cannot be written for a resource."""
 
     reason: str
 
 
 @dataclass(frozen=True)
 class _Level:
-    """A template on the way from the root to the vault whose `parameters()` the vault sees."""
+    """A template on the way from the root to the resource whose `parameters()` the resource sees."""
 
     template_path: tuple[Any, ...]
     deployment_path: tuple[Any, ...] | None  # the nested deployment (inner scope) that opens it
@@ -78,9 +107,9 @@ def _at(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
-def option_parameter(vault_raw: Any) -> str | None:
-    """The parameter a vault's condition already tests against 'new' (None: no such condition)."""
-    condition = _get(vault_raw, "condition")
+def option_parameter(resource_raw: Any) -> str | None:
+    """The parameter a resource's condition already tests against 'new' (None: no such condition)."""
+    condition = _get(resource_raw, "condition")
     if isinstance(condition, str):
         found = _OPTION_TEST.search(condition)
         if found:
@@ -88,16 +117,16 @@ def option_parameter(vault_raw: Any) -> str | None:
     return None
 
 
-def scope_chain(document: Document, vault_path: tuple[Any, ...]) -> list[_Level] | Unfixable:
-    """The templates whose parameters the vault's condition goes through, root first."""
+def scope_chain(document: Document, resource_path: tuple[Any, ...]) -> list[_Level] | Unfixable:
+    """The templates whose parameters the resource's condition goes through, root first."""
     levels = [_Level((), None)]
     root = document.value
-    for i in range(len(vault_path) - 1):
-        if not (isinstance(vault_path[i], str) and vault_path[i].lower() == "properties"):
+    for i in range(len(resource_path) - 1):
+        if not (isinstance(resource_path[i], str) and resource_path[i].lower() == "properties"):
             continue
-        if not (isinstance(vault_path[i + 1], str) and vault_path[i + 1].lower() == "template"):
+        if not (isinstance(resource_path[i + 1], str) and resource_path[i + 1].lower() == "template"):
             continue
-        deployment = _at(root, vault_path[:i])
+        deployment = _at(root, resource_path[:i])
         if not isinstance(deployment, dict) or str(_get(deployment, "type") or "").lower() != DEPLOYMENTS:
             continue
         properties = _get(deployment, "properties")
@@ -108,7 +137,7 @@ def scope_chain(document: Document, vault_path: tuple[Any, ...]) -> list[_Level]
                 return Unfixable("the nested deployment's parameters are an expression: the option cannot be passed down")
             if _get(properties, "parametersLink") is not None:
                 return Unfixable("the nested deployment reads its parameters from a parametersLink file")
-            levels.append(_Level(vault_path[: i + 2], vault_path[:i]))
+            levels.append(_Level(resource_path[: i + 2], resource_path[:i]))
     return levels
 
 
@@ -117,19 +146,20 @@ def _declared(document: Document, template_path: tuple[Any, ...]) -> set[str]:
     return {k.lower() for k in parameters} if isinstance(parameters, dict) else set()
 
 
-def _stem_candidates(vault: ExpandedResource) -> Iterator[str]:
-    """keyVault, then a stem from the vault's name parameter or symbolic name, then keyVault2, 3, ..."""
-    yield "keyVault"
-    raw_name = _get(vault.raw, "name")
+def _stem_candidates(resource: ExpandedResource, kind: ResourceKind) -> Iterator[str]:
+    """The kind's stem (keyVault), then one from the resource's name parameter or symbolic name,
+    then keyVault2, 3, ..."""
+    yield kind.stem
+    raw_name = _get(resource.raw, "name")
     found = re.match(r"^\[\s*(?:parameters|variables)\(\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*\)\s*\]$", raw_name) if isinstance(raw_name, str) else None
-    for stem in (found.group(1) if found else None, vault.symbolic_name):
+    for stem in (found.group(1) if found else None, resource.symbolic_name):
         if stem:
             stem = re.sub(r"Name$", "", stem) or stem
             stem = re.sub(r"[^A-Za-z0-9_]", "", stem)
-            if stem and stem[0].isalpha() and stem.lower() != "keyvault":
+            if stem and stem[0].isalpha() and stem.lower() != kind.stem.lower():
                 yield stem[0].lower() + stem[1:]
     for n in range(2, 100):
-        yield f"keyVault{n}"
+        yield f"{kind.stem}{n}"
 
 
 def _fresh(taken: set[str], base: str) -> str:
@@ -192,37 +222,37 @@ def _inner_templates(document: Document, template_path: tuple[Any, ...]) -> set[
     return out
 
 
-def _has_dependents(document: Document, level: tuple[Any, ...], vault: ExpandedResource, resources: list[ExpandedResource]) -> bool:
-    """Child or extension resources of the vault in this template: they deploy to the deployment's group."""
-    vault_id = vault.id.lower() if isinstance(vault.id, str) else None
-    name_text = _compact(str(_get(vault.raw, "name") or ""))
+def _has_dependents(document: Document, level: tuple[Any, ...], target: ExpandedResource, resources: list[ExpandedResource]) -> bool:
+    """Child or extension resources of `target` in this template: they deploy to the deployment's group."""
+    target_id = target.id.lower() if isinstance(target.id, str) else None
+    name_text = _compact(str(_get(target.raw, "name") or ""))
     for resource in resources:
-        if resource is vault or resource.document is not document:
+        if resource is target or resource.document is not document:
             continue
-        if resource.json_path[: len(vault.json_path)] == vault.json_path and len(resource.json_path) > len(vault.json_path):
-            return True  # declared inside the vault's `resources`
-        if resource.type_lower.startswith(VAULT_TYPE + "/"):
+        if resource.json_path[: len(target.json_path)] == target.json_path and len(resource.json_path) > len(target.json_path):
+            return True  # declared inside the target's `resources`
+        if resource.type_lower.startswith(target.type_lower + "/"):
             rid = resource.id.lower() if isinstance(resource.id, str) else None
-            if rid is None or vault_id is None or rid.startswith(vault_id + "/"):
+            if rid is None or target_id is None or rid.startswith(target_id + "/"):
                 return True
         scope = _get(resource.raw, "scope")
-        if isinstance(scope, str) and ("microsoft.keyvault/vaults" in scope.lower() and name_text.strip("[]") in _compact(scope)
-                                       or vault.symbolic_name and scope.lower() == vault.symbolic_name.lower()):
+        if isinstance(scope, str) and (target.type_lower in scope.lower() and name_text.strip("[]") in _compact(scope)
+                                       or target.symbolic_name and scope.lower() == target.symbolic_name.lower()):
             return True
     return False
 
 
-def _id_references(document: Document, template_path: tuple[Any, ...], vault: ExpandedResource) -> Iterator[tuple[tuple[Any, ...], Call]]:
-    """`resourceId('Microsoft.KeyVault/vaults', <the vault's name>)` calls of this template, outside
-    `dependsOn`, the vault's own declaration and inner-scope nested templates."""
-    raw_name = _get(vault.raw, "name")
+def _id_references(document: Document, template_path: tuple[Any, ...], target: ExpandedResource) -> Iterator[tuple[tuple[Any, ...], Call]]:
+    """`resourceId('<target's type>', <target's name>)` calls of this template, outside `dependsOn`,
+    the target's own declaration and inner-scope nested templates."""
+    raw_name = _get(target.raw, "name")
     if not isinstance(raw_name, str):
         return
     wanted = _compact(raw_name[1:-1]) if is_expression(raw_name) else None
     literal = None if wanted is not None else raw_name.lower()
-    skip = _inner_templates(document, template_path) | {vault.json_path}
+    skip = _inner_templates(document, template_path) | {target.json_path}
     for path, text in _walk_strings(_at(document.value, template_path), template_path, skip):
-        if "keyvault/vaults" not in text.lower():
+        if target.type_lower not in text.lower():
             continue
         try:
             node = parse(text)
@@ -232,13 +262,37 @@ def _id_references(document: Document, template_path: tuple[Any, ...], vault: Ex
             if call.name.lower() != "resourceid" or call.namespace or len(call.args) != 2:
                 continue
             kind, name = call.args
-            if not (isinstance(kind, Literal) and isinstance(kind.value, str) and kind.value.lower() == VAULT_TYPE):
+            if not (isinstance(kind, Literal) and isinstance(kind.value, str) and kind.value.lower() == target.type_lower):
                 continue
             name_text = text[name.span[0]:name.span[1]]
             if (wanted is not None and _compact(name_text) == wanted) or (
                 literal is not None and isinstance(name, Literal) and str(name.value).lower() == literal
             ):
                 yield path, call
+
+
+def _addressed_by_name(document: Document, template_path: tuple[Any, ...], target: ExpandedResource) -> bool:
+    """A `reference()` or `list*()` call of this template that names `target` by its name alone
+    (`reference(parameters('appInsightsName'))`): it reads the resource in the deployment's group."""
+    raw_name = _get(target.raw, "name")
+    if not isinstance(raw_name, str) or target.symbolic_name:
+        return False  # in languageVersion 2.0 a bare name is a symbolic reference: routed to the twin
+    wanted = _compact(raw_name[1:-1]) if is_expression(raw_name) else None
+    skip = _inner_templates(document, template_path) | {target.json_path}
+    for path, text in _walk_strings(_at(document.value, template_path), template_path, skip):
+        try:
+            node = parse(text)
+        except ArmError:
+            continue
+        for call in _calls(node):
+            if not (call.name.lower() == "reference" or call.name.lower().startswith("list")) or call.namespace or not call.args:
+                continue
+            first = call.args[0]
+            if wanted is not None and _compact(text[first.span[0]:first.span[1]]) == wanted:
+                return True
+            if wanted is None and isinstance(first, Literal) and str(first.value).lower() == raw_name.lower():
+                return True
+    return False
 
 
 def _symbolic_references(document: Document, template_path: tuple[Any, ...], symbol: str, skip_path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Call]]:
@@ -281,30 +335,34 @@ def _add_parameters(document: Document, template_path: tuple[Any, ...], members:
     return insert_members(document, template_path, [("parameters", dict(members))], before=anchor)
 
 
-def conditional_creation_fix(document: Document, vault: ExpandedResource, resources: list[ExpandedResource]) -> Fix | Unfixable:
-    """The new/existing fix for one vault declaration of `document` (see the module docstring)."""
-    if vault.document is not document:
-        return Unfixable("the vault is declared in a linked template file: fix that file")
-    if option_parameter(vault.raw) is not None:
-        return Unfixable("the vault already follows a new/existing option: pass 'existing' once it exists")
-    chain = scope_chain(document, vault.json_path)
+def conditional_creation_fix(document: Document, target: ExpandedResource, resources: list[ExpandedResource]) -> Fix | Unfixable:
+    """The new/existing fix for one declaration of `document` of a kind in `KINDS` (see the module docstring)."""
+    kind = KIND_BY_TYPE.get(target.type_lower)
+    if kind is None:
+        return Unfixable(f"no new/existing fix is known for {target.type}")
+    if target.document is not document:
+        return Unfixable(f"the {kind.short} is declared in a linked template file: fix that file")
+    if option_parameter(target.raw) is not None:
+        return Unfixable(f"the {kind.short} already follows a new/existing option: pass 'existing' once it exists")
+    chain = scope_chain(document, target.json_path)
     if isinstance(chain, Unfixable):
         return chain
-    vault_level = chain[-1].template_path
+    target_level = chain[-1].template_path
     at_root = len(chain) == 1 and not any(
-        isinstance(p, str) and p.lower() == "template" for p in vault.json_path
+        isinstance(p, str) and p.lower() == "template" for p in target.json_path
     )
-    references = list(_id_references(document, vault_level, vault)) if at_root else []
-    with_group = bool(references) and not _has_dependents(document, vault_level, vault, resources)
+    references = list(_id_references(document, target_level, target)) if at_root else []
+    with_group = bool(references) and not _has_dependents(document, target_level, target, resources) \
+        and not _addressed_by_name(document, target_level, target)
     symbolic: list[tuple[tuple[Any, ...], Call]] = []
-    template = _at(document.value, vault_level)
-    if vault.symbolic_name and str(_get(template, "languageVersion") or "").startswith("2") and _get(vault.raw, "copy") is None:
-        symbolic = list(_symbolic_references(document, vault_level, vault.symbolic_name, vault.json_path))
+    template = _at(document.value, target_level)
+    if target.symbolic_name and str(_get(template, "languageVersion") or "").startswith("2") and _get(target.raw, "copy") is None:
+        symbolic = list(_symbolic_references(document, target_level, target.symbolic_name, target.json_path))
 
     # Names: one stem for the pair, free in every template on the way.
     taken = [_declared(document, level.template_path) for level in chain]
     stem = next(
-        s for s in _stem_candidates(vault)
+        s for s in _stem_candidates(target, kind)
         if f"{s}Option".lower() not in taken[0] and (not with_group or f"{s}ResourceGroupName".lower() not in taken[0])
     )
     option_names = [f"{stem}Option"] + [_fresh(names, f"{stem}Option") for names in taken[1:]]
@@ -313,12 +371,12 @@ def conditional_creation_fix(document: Document, vault: ExpandedResource, resour
 
     # 1. Declare the option (and the resource group) at the root; pass it down through inner scopes.
     root_members: list[tuple[str, Any]] = [(option_names[0], _declaration(
-        "Create the Key Vault ('new') or use the one that already exists ('existing'). Pass 'existing' on every "
-        "deployment after the first: redeploying the vault replaces its access policies, including those added outside this template.",
+        f"Create the {kind.noun} ('new') or use the one that already exists ('existing'). Pass 'existing' on every "
+        f"deployment after the first: {kind.redeploy}",
         "new", OPTION_VALUES))]
     if with_group:
         root_members.append((group_name, _declaration(
-            f"Resource group of the existing Key Vault (with {option_names[0]} 'existing').", "[resourceGroup().name]", None)))
+            f"Resource group of the existing {kind.noun} (with {option_names[0]} 'existing').", "[resourceGroup().name]", None)))
     edits += _add_parameters(document, (), root_members)
     for parent_name, own_name, level in zip(option_names, option_names[1:], chain[1:]):
         assert level.deployment_path is not None
@@ -334,10 +392,10 @@ def conditional_creation_fix(document: Document, vault: ExpandedResource, resour
 
     # 2. The condition.
     test = f"equals(parameters('{option_names[-1]}'), 'new')"
-    condition_key = _key(vault.raw, "condition")
-    if condition_key in vault.raw:
-        condition = vault.raw[condition_key]
-        path = vault.json_path + (condition_key,)
+    condition_key = _key(target.raw, "condition")
+    if condition_key in target.raw:
+        condition = target.raw[condition_key]
+        path = target.json_path + (condition_key,)
         where = document.location(path)
         if isinstance(condition, str) and is_expression(condition):
             edits.append(_string_edit(document, path, 1, 1, "and("))
@@ -345,9 +403,9 @@ def conditional_creation_fix(document: Document, vault: ExpandedResource, resour
         else:
             edits.append(Edit(where.offset, where.end_offset, f'"[{test}]"'))
     else:
-        edits += insert_members(document, vault.json_path, [("condition", f"[{test}]")], first=True)
+        edits += insert_members(document, target.json_path, [("condition", f"[{test}]")], first=True)
 
-    # 3. The vault's ID follows the option's resource group.
+    # 3. The resource's ID follows the option's resource group.
     if with_group:
         for path, call in references:
             edits.append(_string_edit(document, path, call.args[0].span[0], call.args[0].span[0], f"parameters('{group_name}'), "))
@@ -355,16 +413,16 @@ def conditional_creation_fix(document: Document, vault: ExpandedResource, resour
     # 4. languageVersion 2.0: symbolic references read an `existing` twin when the option says so.
     if symbolic:
         resources_key = _key(template, "resources")
-        twin = _fresh({k.lower() for k in template[resources_key]}, f"{vault.symbolic_name}Existing")
+        twin = _fresh({k.lower() for k in template[resources_key]}, f"{target.symbolic_name}Existing")
         twin_decl: dict[str, Any] = {
             "existing": True,
-            "type": _get(vault.raw, "type"),
-            "apiVersion": _get(vault.raw, "apiVersion"),
-            "name": _get(vault.raw, "name"),
+            "type": _get(target.raw, "type"),
+            "apiVersion": _get(target.raw, "apiVersion"),
+            "name": _get(target.raw, "name"),
         }
         if with_group:
             twin_decl["resourceGroup"] = f"[parameters('{group_name}')]"
-        edits += insert_members(document, vault_level + (resources_key,), [(twin, twin_decl)])
+        edits += insert_members(document, target_level + (resources_key,), [(twin, twin_decl)])
         for path, call in symbolic:
             text = _at(document.value, path)
             original = text[call.span[0]:call.span[1]]
@@ -374,7 +432,7 @@ def conditional_creation_fix(document: Document, vault: ExpandedResource, resour
             routed = original[:quote_start] + f"'{twin}'" + original[quote_end:]
             edits.append(_string_edit(document, path, call.span[0], call.span[1], f"if({test}, {original}, {routed})"))
 
-    title = f"Deploy the vault '{_display(vault)}' only when {option_names[0]} is 'new'"
+    title = f"Deploy the {kind.short} '{_display(target)}' only when {option_names[0]} is 'new'"
     return Fix(title, tuple(sorted(edits, key=lambda e: (e.start, e.end))), "safe")
 
 

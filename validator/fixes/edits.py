@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ class EditConflict(ValueError):
     """Edits of one fix that overlap each other: the fix is malformed."""
 
 
+@lru_cache(maxsize=8)  # the fixes of one file's findings each ask for it
 def code_only(text: str) -> str:
     """`text` with comments blanked to spaces (newlines kept), so offsets stay valid."""
 
@@ -29,6 +31,11 @@ def code_only(text: str) -> str:
         return token if token.startswith('"') else _NOT_NEWLINE.sub(" ", token)
 
     return _STRING_OR_COMMENT.sub(blank, text)
+
+
+def _code(document: Document) -> str:
+    """The document's text with comments blanked: the text itself when it has none."""
+    return code_only(document.text) if document.had_comments else document.text
 
 
 def newline_of(text: str) -> str:
@@ -61,10 +68,52 @@ def starts_line(text: str, offset: int) -> bool:
     return not text[start:offset].strip()
 
 
-def render(value: Any, indent: str, unit: str, newline: str) -> str:
-    """`value` as JSON laid out like the file: one member per line, continuation lines at `indent`."""
-    text = json.dumps(value, indent=unit if unit != "\t" else "\t", ensure_ascii=False)
-    return text.replace("\n", newline + indent)
+@dataclass(frozen=True)
+class Verbatim:
+    """JSON text as the file writes it (comments and layout kept), for `render` to place as it is.
+    `indent` is the indentation of the line it starts on: its other lines keep their depth relative
+    to it wherever it is placed."""
+
+    text: str
+    indent: str = ""
+
+    @classmethod
+    def at(cls, document: Document, json_path: Sequence[Any]) -> Verbatim:
+        """The value at `json_path`, as written."""
+        location = document.location(json_path)
+        return cls(document.text[location.offset:location.end_offset], line_indent(document.text, location.offset))
+
+
+_HELD = "\ue000{}\ue000"  # a private-use marker for a Verbatim piece while the rest is laid out
+
+
+def render(value: Any, indent: str, unit: str | None, newline: str) -> str:
+    """`value` as JSON laid out like the file: one member per line, continuation lines at `indent`
+    (all on one line with `unit` None). `Verbatim` pieces inside it are placed as written, their
+    lines moved to their new depth."""
+    pieces: list[Verbatim] = []
+
+    def hold(node: Any) -> Any:
+        if isinstance(node, Verbatim):
+            pieces.append(node)
+            return _HELD.format(len(pieces) - 1)
+        if isinstance(node, dict):
+            return {k: hold(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [hold(v) for v in node]
+        return node
+
+    text = json.dumps(hold(value), indent=(unit if unit != "\t" else "\t") if unit is not None else None, ensure_ascii=False)
+    text = text.replace("\n", newline + indent)
+    for number, piece in enumerate(pieces):
+        marker = json.dumps(_HELD.format(number), ensure_ascii=False)
+        at = text.index(marker)
+        line_start = text.rfind("\n", 0, at) + 1
+        depth = indent if line_start == 0 else re.match(r"[ \t]*", text[line_start:]).group()  # type: ignore[union-attr]
+        lines = piece.text.split("\n")
+        moved = [lines[0]] + [depth + line[len(piece.indent):] if line.startswith(piece.indent) else line for line in lines[1:]]
+        text = text[:at] + "\n".join(moved) + text[at + len(marker):]
+    return text
 
 
 def _next_code(code: str, offset: int) -> int:
@@ -99,7 +148,7 @@ def insert_members(
         return f",{nl}{indent}".join(f"{json.dumps(k)}: {render(v, indent, unit, nl)}" for k, v in members)
 
     def inline() -> str:
-        return ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in members)
+        return ", ".join(f"{json.dumps(k)}: {render(v, '', None, nl)}" for k, v in members)
 
     if not keys:
         indent = line_indent(text, location.offset)
@@ -119,7 +168,7 @@ def insert_members(
         return (Edit(key_at, key_at, f"{inline()}, "),)
     last = document.location(object_path + (keys[-1],))
     last_key = document.key_location(object_path + (keys[-1],))
-    code = code_only(text)
+    code = _code(document)
     after = _next_code(code, last.end_offset)
     comma_end = after + 1 if after < len(code) and code[after] == "," else last.end_offset
     if starts_line(text, last_key.offset):
@@ -133,6 +182,59 @@ def insert_members(
             comma = () if comma_end > last.end_offset else (Edit(last.end_offset, last.end_offset, ","),)
             return (*comma, Edit(line_end, line_end, f"{nl}{indent}{laid_out(indent)}"))
     return (Edit(last.end_offset, last.end_offset, f", {inline()}"),)
+
+
+def insert_elements(document: Document, array_path: tuple[Any, ...], values: Sequence[Any], after: int | None = None) -> tuple[Edit, ...]:
+    """Edits that add `values` to the array at `array_path`: last, or right after the element at
+    index `after`.
+
+    Laid out like `insert_members`: the elements get their siblings' indentation (one level deeper
+    than the array's line when it is empty), the file's newline, and commas where JSON needs them;
+    a comment that ends the anchor element's line stays on that line. `Verbatim` values are placed
+    as written.
+    """
+    text = document.text
+    location = document.location(array_path)
+    if tuple(location.json_path) != tuple(array_path) or text[location.offset] != "[":
+        raise ValueError(f"no array at {list(array_path)}")
+    nl, unit = newline_of(text), indent_unit(text)
+    items = _value_at(document.value, array_path)
+
+    def laid_out(indent: str) -> str:
+        return f",{nl}{indent}".join(render(v, indent, unit, nl) for v in values)
+
+    def inline() -> str:
+        return ", ".join(render(v, "", None, nl) for v in values)
+
+    if not items:
+        indent = line_indent(text, location.offset)
+        close = location.end_offset - 1
+        if starts_line(text, close) and "\n" in text[location.offset:close]:
+            line_start = text.rfind("\n", 0, close) + 1
+            return (Edit(line_start, line_start, f"{indent + unit}{laid_out(indent + unit)}{nl}"),)
+        return (Edit(location.offset + 1, close, f"{nl}{indent + unit}{laid_out(indent + unit)}{nl}{indent}"),)
+    index = len(items) - 1 if after is None else after
+    if not 0 <= index < len(items):
+        raise ValueError(f"no element {index} in the array at {list(array_path)}")
+    anchor = document.location(array_path + (index,))
+    code = _code(document)
+    following = _next_code(code, anchor.end_offset)
+    has_comma = following < len(code) and code[following] == ","
+    comma_end = following + 1 if has_comma else anchor.end_offset
+    if starts_line(text, anchor.offset):
+        indent = line_indent(text, anchor.offset)
+        line_end = text.find("\n", comma_end)
+        line_end = len(text) if line_end < 0 else line_end
+        if line_end > 0 and text[line_end - 1] == "\r":
+            line_end -= 1
+        if not code[comma_end:line_end].strip():
+            # After the anchor's line, comments on it included.
+            if has_comma:
+                return (Edit(line_end, line_end, f"{nl}{indent}{laid_out(indent)},"),)
+            return (Edit(anchor.end_offset, anchor.end_offset, ","), Edit(line_end, line_end, f"{nl}{indent}{laid_out(indent)}"))
+    if has_comma:
+        return (Edit(comma_end, comma_end, f" {inline()},"),)
+    return (Edit(anchor.end_offset, anchor.end_offset, f", {inline()}"),)
 
 
 def _value_at(value: Any, path: Sequence[Any]) -> Any:
@@ -196,3 +298,82 @@ def apply_fixes(text: str, fixes: Sequence[Fix], path: str = "<fixed>") -> Appli
         outcome.applied.append(fix)
         outcome.text = candidate
     return outcome
+
+
+# --- the rules' own fixes: removing a member, replacing a value or part of an expression ----------
+
+
+def _previous_code(code: str, offset: int) -> int:
+    offset -= 1
+    while offset >= 0 and code[offset] in " \t\r\n":
+        offset -= 1
+    return offset
+
+
+def _whole_lines(text: str, code: str, start: int, end: int) -> tuple[int, int]:
+    """`start, end` grown to whole lines when nothing else is on them (comments aside)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end + 1
+    if not text[line_start:start].strip() and not code[end:line_end].strip():
+        return line_start, line_end
+    return start, end
+
+
+def remove_member(document: Document, json_path: Sequence[Any]) -> tuple[Edit, ...]:
+    """Edits that delete the object member at `json_path` (name, value and the comma that goes
+    with it) and keep the rest byte for byte; the whole line goes when the member is alone on it.
+    Empty when the path does not exist."""
+    json_path = tuple(json_path)
+    if not json_path or not isinstance(json_path[-1], str):
+        raise ValueError(f"{list(json_path)} is not an object member")
+    if not document.has_path(json_path):
+        return ()
+    text = document.text
+    code = _code(document)
+    start = document.key_location(json_path).offset
+    end = document.location(json_path).end_offset
+    after = _next_code(code, end)
+    comma_after = after < len(code) and code[after] == ","
+    last = not comma_after or code[_next_code(code, after + 1): _next_code(code, after + 1) + 1] == "}"
+    if comma_after:
+        end = after + 1
+    if last:
+        # The last member: its separator is the comma before it, which must go too.
+        before = _previous_code(code, start)
+        if before >= 0 and code[before] == ",":
+            if not text[before + 1:start].strip():
+                return (Edit(before, end, ""),)
+            return (Edit(before, before + 1, ""), Edit(*_whole_lines(text, code, start, end), ""))
+        return (Edit(*_whole_lines(text, code, start, end), ""),)
+    while end < len(text) and text[end] in " \t":
+        end += 1  # the next member moves to where this one started
+    return (Edit(*_whole_lines(text, code, start, end), ""),)
+
+
+def replace_value(document: Document, json_path: Sequence[Any], value: Any) -> tuple[Edit, ...]:
+    """The edit that writes `value` in place of the value at `json_path`: a scalar as JSON, an
+    object or array laid out like the file, a `Verbatim` as written. Empty when the path does not
+    exist."""
+    json_path = tuple(json_path)
+    if not document.has_path(json_path):
+        return ()
+    location = document.location(json_path)
+    text = document.text
+    if isinstance(value, (dict, list, Verbatim)):
+        content = render(value, line_indent(text, location.offset), indent_unit(text), newline_of(text))
+    else:
+        content = json.dumps(value, ensure_ascii=False)
+    return (Edit(location.offset, location.end_offset, content),)
+
+
+def replace_in_string(document: Document, json_path: Sequence[Any], span: tuple[int, int], content: str) -> tuple[Edit, ...]:
+    """The edit that replaces the characters `span` of the string at `json_path` (offsets into the
+    decoded string, as expression spans are) with `content`, escaped for JSON. Empty when there is
+    no string value at the path."""
+    json_path = tuple(json_path)
+    if not document.has_path(json_path) or document.text[document.location(json_path).offset] != '"':
+        return ()
+    start = document.source_offset_in_string(json_path, span[0])
+    end = document.source_offset_in_string(json_path, span[1])
+    return (Edit(start, end, json.dumps(content, ensure_ascii=False)[1:-1]),)

@@ -1,9 +1,10 @@
 """The fix loop: lint the text in memory, collect the fixes, splice them in, parse and lint again,
-until nothing changes; then, with live state, say `keyVaultOption: existing` in the parameter file
-for the vaults that already exist.
+until nothing changes; then, with live state, say `keyVaultOption: existing` (`storageAccountOption`,
+...) in the parameter file for the resources that already exist.
 
 Rules' own fixes (`Finding.fix`) are applied when safe (unsafe ones with `unsafe=True`, display-only
-ones never); KV001 gets the conditional-creation fix computed here (`conditional.py`).
+ones never); KV001 and AML003 get the conditional-creation fix computed here (`conditional.py`), or
+for KV001 the one `strategy` names (`policies_child.py`, `rbac.py`).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..state.model import LiveState
 from ..template.expand import ExpandOptions, InputValue, expand_template
 from ..template.model import ExpandedResource, Expansion
 from .conditional import (
+    KIND_BY_TYPE,
     Unfixable,
     conditional_creation_fix,
     option_parameter,
@@ -38,10 +40,16 @@ from .edits import (
     newline_of,
     render,
 )
+from .policies_child import add_policies_fix
+from .rbac import rbac_switch_fix
 
 KV001 = "KV001"
-VAULTS = "microsoft.keyvault/vaults"
-STRATEGIES = ("conditional",)
+# The rules whose finding is a resource redeployed on every run: the conditional-creation fix.
+CONDITIONAL_RULES = (KV001, "AML003")
+STRATEGIES = ("conditional", "add-policies", "rbac")
+# KV001's other fixes, by strategy: (document, vault, resources) -> Fix, Unfixable, or None when
+# nothing is left to do.
+KV001_STRATEGIES = {"add-policies": add_policies_fix, "rbac": rbac_switch_fix}
 
 
 @dataclass
@@ -65,10 +73,10 @@ class FixRequest:
 
 @dataclass
 class OptionDecision:
-    """What the live state says about one vault's option parameter."""
+    """What the live state says about one resource's option parameter."""
 
     parameter: str
-    vault_id: str
+    resource_id: str
     status: str  # found, not_found, forbidden, error, unknown (not in the state)
     value: str | None  # written to the parameter file; None: left alone
 
@@ -83,7 +91,7 @@ class FixOutcome:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (fix title, why)
     unfixable: list[tuple[Finding, str]] = field(default_factory=list)
     remaining: list[Finding] = field(default_factory=list)  # findings left that no fix resolves
-    addressed: list[Finding] = field(default_factory=list)  # KV001 on vaults that follow an option
+    addressed: list[Finding] = field(default_factory=list)  # KV001/AML003 on resources that follow an option
     display_only: list[Fix] = field(default_factory=list)
     decisions: list[OptionDecision] = field(default_factory=list)
     passes: int = 0
@@ -115,12 +123,13 @@ def lint_document(document: Document, request: FixRequest, parameters: Document 
     return sorted(set(kept), key=Finding.sort_key), expansion
 
 
-def vault_of(finding: Finding, expansion: Expansion) -> ExpandedResource | None:
-    """The vault declaration a finding points into (the deepest one whose path prefixes it)."""
+def resource_of(finding: Finding, expansion: Expansion) -> ExpandedResource | None:
+    """The declaration of a kind the conditional fix knows (vault, storage account, ...) that a
+    finding points into (the deepest one whose path prefixes it)."""
     path = tuple(finding.position.json_path)
     best: ExpandedResource | None = None
     for resource in expansion.resources:
-        if resource.type_lower != VAULTS or resource.document.path != finding.position.file:
+        if resource.type_lower not in KIND_BY_TYPE or resource.document.path != finding.position.file:
             continue
         depth = len(resource.json_path)
         if path[:depth] == resource.json_path and (best is None or depth > len(best.json_path)):
@@ -135,24 +144,47 @@ def _allowed(fix: Fix, request: FixRequest) -> bool:
 def _collect(document: Document, findings: list[Finding], expansion: Expansion, request: FixRequest, outcome: FixOutcome) -> list[Fix]:
     """This pass's fixes; fills in which findings have none and why."""
     fixes: list[Fix] = []
-    seen_vaults: set[tuple[Any, ...]] = set()
+    seen: set[tuple[Any, ...]] = set()
+    by_vault: dict[tuple[Any, ...], Fix | Unfixable | None] = {}  # one strategy fix per declaration
     for finding in findings:
-        if finding.rule_id == KV001 and request.strategy == "conditional":
-            vault = vault_of(finding, expansion)
+        if finding.rule_id == KV001 and request.strategy in KV001_STRATEGIES:
+            vault = resource_of(finding, expansion)
             if vault is None:
                 outcome.unfixable.append((finding, "the vault declaration was not found"))
                 continue
-            if option_parameter(vault.raw) is not None:
+            first = vault.json_path not in by_vault
+            if first:
+                by_vault[vault.json_path] = KV001_STRATEGIES[request.strategy](document, vault, expansion.resources)
+            result = by_vault[vault.json_path]
+            if result is None:
+                outcome.addressed.append(finding)
+            elif isinstance(result, Unfixable):
+                outcome.unfixable.append((finding, result.reason))
+            elif result.applicability == "display-only":
+                if first:
+                    outcome.display_only.append(result)
+                outcome.unfixable.append((finding, "its fix is display-only: see the proposed change"))
+            elif first:
+                fixes.append(result)
+        elif finding.rule_id in CONDITIONAL_RULES:
+            target = resource_of(finding, expansion)
+            if target is None:
+                outcome.unfixable.append((finding, "the resource declaration was not found"))
+                continue
+            if option_parameter(target.raw) is not None:
                 outcome.addressed.append(finding)
                 continue
-            if vault.json_path in seen_vaults:
+            if target.json_path in seen:
                 continue  # one fix per declaration (copy loops give several findings)
-            seen_vaults.add(vault.json_path)
-            fix = conditional_creation_fix(document, vault, expansion.resources)
+            seen.add(target.json_path)
+            fix = conditional_creation_fix(document, target, expansion.resources)
             if isinstance(fix, Unfixable):
                 outcome.unfixable.append((finding, fix.reason))
             else:
                 fixes.append(fix)
+        elif finding.fix is not None and finding.fix.edits and finding.position.file != document.path:
+            # Its edits are offsets into a linked template, not into this text.
+            outcome.unfixable.append((finding, f"its fix is in {finding.position.file}: run fix on that file"))
         elif finding.fix is not None and finding.fix.edits:
             if _allowed(finding.fix, request):
                 fixes.append(finding.fix)
@@ -200,11 +232,11 @@ def fix_template(request: FixRequest) -> FixOutcome:
     return outcome
 
 
-def root_option(document: Document, vault: ExpandedResource) -> str | None:
-    """The root template's parameter that decides a vault's option (traced through inner scopes)."""
-    name = option_parameter(vault.raw)
-    chain = scope_chain(document, vault.json_path)
-    if name is None or isinstance(chain, Unfixable) or vault.document is not document:
+def root_option(document: Document, resource: ExpandedResource) -> str | None:
+    """The root template's parameter that decides a resource's option (traced through inner scopes)."""
+    name = option_parameter(resource.raw)
+    chain = scope_chain(document, resource.json_path)
+    if name is None or isinstance(chain, Unfixable) or resource.document is not document:
         return None
     for level in reversed(chain[1:]):
         deployment = document.value
@@ -227,21 +259,22 @@ def _ci(obj: Any, key: str) -> Any:
 
 
 def _apply_state(request: FixRequest, outcome: FixOutcome, parameters: Document | None) -> None:
-    """`existing` for the vaults the state found, `new` for the ones it did not."""
+    """`existing` for the resources (vaults, storage accounts, ...) the state found, `new` for the
+    ones it did not."""
     assert request.state is not None
     document = parse_document(outcome.template_text, request.template)
     _, expansion = lint_document(document, request, parameters)
     decided: dict[str, OptionDecision] = {}
-    for vault in expansion.resources:
-        if vault.type_lower != VAULTS or vault.existing or not isinstance(vault.id, str):
+    for resource in expansion.resources:
+        if resource.type_lower not in KIND_BY_TYPE or resource.existing or not isinstance(resource.id, str):
             continue
-        name = root_option(document, vault)
+        name = root_option(document, resource)
         if name is None or name.lower() in decided:
             continue
-        live = request.state.resource(vault.id)
+        live = request.state.resource(resource.id)
         status = live.status if live is not None else "unknown"
         value = {"found": "existing", "not_found": "new"}.get(status)
-        decided[name.lower()] = OptionDecision(name, vault.id, status, value)
+        decided[name.lower()] = OptionDecision(name, resource.id, status, value)
     outcome.decisions = list(decided.values())
     text = request.parameters_text
     for decision in outcome.decisions:

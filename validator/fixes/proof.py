@@ -3,24 +3,34 @@ benchmarks/fix_corpus.py.
 
 For a template and its fixed text it checks that the fixed text parses; that with the options at
 their default (`new`) it expands to the same resources (ids, types, names, api versions, deployed,
-bodies); that with every option set to `existing` the fixed vaults are not deployed and every other
-resource is the same, its links included; that KV001 no longer fires then; and that fixing the
-fixed text again changes nothing.
+bodies); that with every option set to `existing` the fixed resources (vaults, storage accounts,
+Application Insights components, container registries) are not deployed and every other resource
+is the same, its links included; that with `existing` and another `<stem>ResourceGroupName` every
+link to a fixed resource points into that group; that KV001 and AML003 no longer fire then; and
+that fixing the fixed text again changes nothing.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..expressions.values import Unknown
 from ..source import SourceError, parse_document
 from ..template.model import ExpandedResource, Expansion
-from .conditional import option_parameter
-from .engine import FixRequest, fix_template, lint_document, root_option
+from .conditional import KIND_BY_TYPE, option_parameter
+from .engine import (
+    CONDITIONAL_RULES,
+    FixRequest,
+    fix_template,
+    lint_document,
+    root_option,
+)
 
-VAULTS = "microsoft.keyvault/vaults"
+# A resource group no template names: with it, a link that did not follow the option shows.
+OTHER_GROUP = "rg-proof-existing"
 
 
 @dataclass
@@ -85,20 +95,21 @@ def prove_fix(request: FixRequest, fixed_text: str) -> Proof:
     parameters = parse_document(request.parameters_text, request.parameters_file or "<p>") if request.parameters_text else None
     _, before = lint_document(original, request, parameters)
     _, after_new = lint_document(fixed, request, parameters)
-    vaults = [v for v in after_new.resources if v.type_lower == VAULTS and option_parameter(v.raw) and not option_parameter(_raw_at(original, v.json_path))]
-    proof.options = sorted({name for v in vaults if (name := root_option(fixed, v))})
-    if len(proof.options) < len({v.json_path for v in vaults}) and not proof.options:
-        proof.failures.append("no root parameter decides the fixed vaults")
+    targets = [r for r in after_new.resources if r.type_lower in KIND_BY_TYPE and option_parameter(r.raw)
+               and not option_parameter(_raw_at(original, r.json_path))]
+    proof.options = sorted({name for r in targets if (name := root_option(fixed, r))})
+    if len(proof.options) < len({r.json_path for r in targets}) and not proof.options:
+        proof.failures.append("no root parameter decides the fixed resources")
     added = _added_parameters(original, fixed)
     if _deployed_resources(before) != _deployed_resources(after_new, added):
         proof.failures.append("with the default 'new' the fixed template deploys other resources than before: "
                               + _difference_maps(_deployed_resources(before), _deployed_resources(after_new, added)))
     existing_request = replace(request, params=[*request.params, *(f"{name}=existing" for name in proof.options)])
     findings, after_existing = lint_document(fixed, existing_request, parameters)
-    fixed_paths = {v.json_path for v in vaults}
+    fixed_paths = {r.json_path for r in targets}
     for resource in after_existing.resources:
         if resource.json_path in fixed_paths and resource.deployed is not False:
-            proof.failures.append(f"with 'existing' the vault at {list(resource.json_path)} is still deployed")
+            proof.failures.append(f"with 'existing' the {resource.type} at {list(resource.json_path)} is still deployed")
     expected = {k: v for k, v in _deployed_resources(before).items()}
     got = _deployed_resources(after_existing, added)
     for resource in before.resources:
@@ -107,8 +118,9 @@ def prove_fix(request: FixRequest, fixed_text: str) -> Proof:
             got.pop(_key(resource), None)
     if expected != got:
         proof.failures.append("with 'existing' the other resources differ: " + _difference_maps(expected, got))
-    if any(f.rule_id == "KV001" and _vault_path(f, fixed_paths) for f in findings):
-        proof.failures.append("KV001 still fires for a fixed vault with 'existing'")
+    for rule_id in sorted({f.rule_id for f in findings if f.rule_id in CONDITIONAL_RULES and _inside(f, fixed_paths)}):
+        proof.failures.append(f"{rule_id} still fires for a fixed resource with 'existing'")
+    proof.failures += _links_follow_the_group(request, fixed, parameters, before, targets, added)
     again = fix_template(replace(request, text=fixed_text, state=None))
     if again.template_text != fixed_text:
         proof.failures.append("a second fix pass changes the text again")
@@ -125,9 +137,52 @@ def _raw_at(document: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
-def _vault_path(finding: Any, paths: set[tuple[Any, ...]]) -> bool:
+def _inside(finding: Any, paths: set[tuple[Any, ...]]) -> bool:
     at = tuple(finding.position.json_path)
     return any(at[: len(p)] == p for p in paths)
+
+
+def _links_follow_the_group(request: FixRequest, fixed: Any, parameters: Any, before: Expansion,
+                            targets: list[ExpandedResource], added: set[str]) -> list[str]:
+    """With `existing` in another resource group, every string of another resource's body that
+    was a fixed resource's ID before the fix is that resource's ID in the other group."""
+    moved: dict[str, str] = {}  # old ID -> the ID in OTHER_GROUP (lower case)
+    params = list(request.params)
+    for target in targets:
+        option = root_option(fixed, target)
+        group = f"{option[: -len('Option')]}ResourceGroupName" if option and option.endswith("Option") else None
+        old = next((r.id for r in before.resources if r.json_path == target.json_path and isinstance(r.id, str)), None)
+        if group is None or group.lower() not in added or old is None:
+            continue  # no group parameter: the resource must be in the deployment's group
+        moved[old.lower()] = re.sub(r"(?i)/resourceGroups/[^/]+/", f"/resourceGroups/{OTHER_GROUP}/", old, count=1).lower()
+        params += [f"{option}=existing", f"{group}={OTHER_GROUP}"]
+    if not moved:
+        return []
+    _, after = lint_document(fixed, replace(request, params=params), parameters)
+    after_bodies = {(_key(r), r.json_path): r.body for r in after.resources if not r.existing}
+    failures: list[str] = []
+    for resource in before.resources:
+        if resource.existing or resource.type_lower in KIND_BY_TYPE and any(resource.json_path == t.json_path for t in targets):
+            continue
+        body = after_bodies.get((_key(resource), resource.json_path))
+        for where in _unmoved(resource.body, body, moved, ()):
+            failures.append(f"with 'existing' in another group, {resource.type} '{_plain(resource.name)}' still links "
+                            f"the old ID at {'.'.join(map(str, where))}")
+    return failures
+
+
+def _unmoved(old: Any, new: Any, moved: dict[str, str], path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Paths where `old` holds a moved ID and `new` does not hold its replacement."""
+    if isinstance(old, str):
+        wanted = moved.get(old.lower())
+        return [path] if wanted is not None and not (isinstance(new, str) and new.lower() == wanted) else []
+    if isinstance(old, dict):
+        new_dict = new if isinstance(new, dict) else {}
+        return [p for k, v in old.items() for p in _unmoved(v, new_dict.get(k), moved, path + (k,))]
+    if isinstance(old, list):
+        new_list = new if isinstance(new, list) else []
+        return [p for i, v in enumerate(old) for p in _unmoved(v, new_list[i] if i < len(new_list) else None, moved, path + (i,))]
+    return []
 
 
 def _added_parameters(original: Any, fixed: Any) -> set[str]:

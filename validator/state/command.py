@@ -1,7 +1,8 @@
 """`arm-validator snapshot` and `arm-validator check`: read what the subscription holds for a
 template (live, or from a snapshot file) and run every lint rule plus the live rules against it.
 
-Neither imports the Azure SDK at import time: only a live read loads it.
+`read_state` and `add_azure_options` are also what `fix` reads live state with. None of this
+imports the Azure SDK at import time: only a live read loads it.
 """
 from __future__ import annotations
 
@@ -18,15 +19,13 @@ EXIT_OK, EXIT_ERROR = 0, 2
 _DEFAULTS = DeploymentContext()
 
 
-def _add_azure_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by the commands that read Azure (context options come from validator.cli)."""
-    from ..cli import add_context_options, add_parameter_options
-
-    parser.add_argument("template", metavar="TEMPLATE")
-    add_parameter_options(parser)
-    add_context_options(parser)
+def add_azure_options(parser: argparse.ArgumentParser, snapshot_file: bool = True) -> None:
+    """The options of a command that reads the live subscription: `--state` (with `snapshot_file`:
+    a snapshot instead of Azure), `--arm-endpoint`, `--timeout`. The target itself is
+    `--subscription-id` / `--resource-group` and the cloud `--cloud`, from validator.cli's context options."""
     parser.set_defaults(location=None)  # None: the resource group's real location (read from Azure or the snapshot)
-    parser.add_argument("--mode", choices=["incremental", "complete"], default="incremental", help="the deployment mode; default: %(default)s")
+    if snapshot_file:
+        parser.add_argument("--state", default=None, metavar="FILE", help="a snapshot from `arm-validator snapshot` instead of reading Azure")
     group = parser.add_argument_group("Azure")
     group.add_argument(
         "--arm-endpoint",
@@ -34,7 +33,18 @@ def _add_azure_options(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the Resource Manager endpoint (Azure Stack Hub, private clouds); default: the --cloud's. TLS trust follows REQUESTS_CA_BUNDLE / SSL_CERT_FILE",
     )
-    group.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="time budget for reading Azure, retries included; default: %(default)s")
+    # None until given, so that `--state` can refuse it; the budget is then AzureTarget's default.
+    group.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help=f"time budget for reading Azure, retries included; default: {AzureTarget.timeout:g}")
+
+
+def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `snapshot` and `check` read: the template, its parameters, where and how it is deployed."""
+    from ..cli import add_context_options, add_parameter_options
+
+    parser.add_argument("template", metavar="TEMPLATE")
+    add_parameter_options(parser)
+    add_context_options(parser)
+    parser.add_argument("--mode", choices=["incremental", "complete"], default="incremental", help="the deployment mode; default: %(default)s")
 
 
 def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
@@ -42,12 +52,13 @@ def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     from ..cli import add_report_options
 
     snapshot = subparsers.add_parser("snapshot", help="read what the subscription holds for a template into a snapshot file")
-    _add_azure_options(snapshot)
+    _add_target_arguments(snapshot)
+    add_azure_options(snapshot, snapshot_file=False)
     snapshot.add_argument("-o", "--output", default=None, metavar="FILE", help="the snapshot file (default: standard output)")
 
     check = subparsers.add_parser("check", help="lint a template against what the subscription holds (live, or a snapshot)")
-    _add_azure_options(check)
-    check.add_argument("--state", default=None, metavar="FILE", help="a snapshot from `arm-validator snapshot` instead of reading Azure")
+    _add_target_arguments(check)
+    add_azure_options(check)
     add_report_options(check)
     check.add_argument("--select", default=None, help="rule ids or prefixes to run, comma separated")
     check.add_argument("--ignore", default=None, help="rule ids or prefixes to skip, comma separated")
@@ -61,17 +72,27 @@ def _error(message: str) -> int:
     return EXIT_ERROR
 
 
-def _require_target(args: argparse.Namespace) -> str | None:
-    """The live commands need the real subscription and group, not the offline placeholders."""
-    if args.subscription_id == _DEFAULTS.subscription_id:
-        return "--subscription-id is required to read Azure (the subscription the template is deployed to)"
-    if args.resource_group == _DEFAULTS.resource_group:
-        return "--resource-group is required to read Azure (the group the template is deployed to)"
-    return None
+_TARGET_FLAGS = (("--subscription-id", "subscription_id"), ("--resource-group", "resource_group"))
+
+
+def _target_given(args: argparse.Namespace) -> list[str]:
+    """The target flags given on the command line (the offline placeholders do not count)."""
+    return [flag for flag, option in _TARGET_FLAGS if getattr(args, option) != getattr(_DEFAULTS, option)]
+
+
+def _require_target(args: argparse.Namespace) -> None:
+    """Reading Azure needs the real subscription and group, not the offline placeholders."""
+    given = _target_given(args)
+    if not given:
+        raise StateError("--subscription-id and --resource-group are required to read Azure (or --state FILE, a snapshot)")
+    if len(given) == 1:
+        missing = next(flag for flag, _ in _TARGET_FLAGS if flag not in given)
+        raise StateError(f"{given[0]} without {missing}: reading Azure needs both (the subscription and the group the template is deployed to)")
 
 
 def _target(args: argparse.Namespace) -> AzureTarget:
-    return AzureTarget(cloud=args.cloud, arm_endpoint=args.arm_endpoint, timeout=max(1.0, args.timeout))
+    timeout = AzureTarget.timeout if args.timeout is None else args.timeout
+    return AzureTarget(cloud=args.cloud, arm_endpoint=args.arm_endpoint, timeout=max(1.0, timeout))
 
 
 def _expand(args: argparse.Namespace) -> Any:
@@ -145,14 +166,38 @@ def _read_state_file(args: argparse.Namespace) -> LiveState:
     return state
 
 
+def read_state(args: argparse.Namespace) -> LiveState:
+    """The live state of the command's target: the `--state` snapshot, or else a live read of
+    `--subscription-id` / `--resource-group` (both required). Fills in `args.location` (and, from a
+    snapshot, the subscription and group). The two sources exclude each other: with `--state` the
+    subscription and group must match the snapshot's, and the options that only steer a live read
+    are refused. Raises StateError (exit 2): a usage mistake, or nothing could be read."""
+    if args.state is not None:
+        live_only = [flag for flag, value in (("--arm-endpoint", args.arm_endpoint), ("--timeout", args.timeout)) if value is not None]
+        if live_only:
+            raise StateError(f"--state reads a snapshot, not Azure: {' and '.join(live_only)} would be ignored; give one or the other")
+        return _read_state_file(args)
+    _require_target(args)
+    return _read_live(args)
+
+
+def read_state_if_asked(args: argparse.Namespace) -> LiveState | None:
+    """For a command that also works offline (`fix`): `read_state` when `--state`, a target flag
+    or a live-read option is given; None when none is (offline, at the default location)."""
+    asked = args.state is not None or _target_given(args) or args.arm_endpoint is not None or args.timeout is not None
+    if not asked:
+        if args.location is None:
+            args.location = _DEFAULTS.location
+        return None
+    return read_state(args)
+
+
 def run_snapshot(args: argparse.Namespace) -> int:
     """`arm-validator snapshot`: read live, write the snapshot file."""
     from .snapshot import write_snapshot
 
-    problem = _require_target(args)
-    if problem:
-        return _error(problem)
     try:
+        _require_target(args)
         state = _read_live(args)
         write_snapshot(state, args.output)
     except StateError as err:
@@ -166,12 +211,8 @@ def run_check(args: argparse.Namespace) -> int:
     """`arm-validator check`: the lint pipeline with live state, reported like `lint`."""
     from ..cli import lint_and_report
 
-    if args.state is None:
-        problem = _require_target(args)
-        if problem:
-            return _error(problem)
     try:
-        state = _read_state_file(args) if args.state is not None else _read_live(args)
+        state = read_state(args)
     except StateError as err:
         return _error(str(err))
     return lint_and_report(args, state=state, templates=[args.template])

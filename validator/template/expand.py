@@ -418,8 +418,9 @@ class _Run:
                 if any(arm_equals(candidate, a) for a in allowed):
                     continue
                 listed = ", ".join(repr(a) if not isinstance(a, str) else f"'{a}'" for a in allowed)
-                shown = "a secure value" if ptype.startswith("secure") else repr(candidate)
-                fail(f"the value {shown} of parameter '{name}' is not one of the allowed values: {listed}")
+                # A secure value is never shown, only said to be one.
+                subject = "the secure value" if ptype.startswith("secure") else f"the value {candidate!r}"
+                fail(f"{subject} of parameter '{name}' is not one of the allowed values: {listed}")
                 break
         for bound, at_least, word in (("minValue", True, "at least"), ("maxValue", False, "at most")):
             limit = _get(decl, bound)

@@ -1,9 +1,10 @@
 """ARM019: resource properties given an empty value."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
-from ...findings import Finding
+from ...findings import Finding, Fix
 from ..base import LintContext, Rule, raw_get
 from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
 
@@ -87,6 +88,10 @@ class PropertyBlank(Rule):
 
     ## References
     - https://github.com/Azure/arm-ttk (Template-Should-Not-Contain-Blanks)
+
+    ## Fix safety
+    The fix deletes the property. It is unsafe: an explicit empty value can be meant (to empty a
+    list on every redeploy), and leaving it out lets the resource provider keep or default it.
     """
 
     id = "ARM019"
@@ -104,10 +109,21 @@ class PropertyBlank(Rule):
                 # The nested template is checked through its own declarations.
                 properties = {k: v for k, v in properties.items() if k.lower() != "template"}
             for path, key, kind in _blanks(properties, declaration.child_path("properties")):
-                yield finding(
-                    self,
-                    ctx,
-                    f"'{key}' of {display_name(ctx, declaration)} is {kind}: Azure receives an explicit empty value, "
-                    "not 'not set'; leave the property out unless emptying it is intended",
-                    position(ctx, path),
+                yield replace(
+                    finding(
+                        self,
+                        ctx,
+                        f"'{key}' of {display_name(ctx, declaration)} is {kind}: Azure receives an explicit empty value, "
+                        "not 'not set'; leave the property out unless emptying it is intended",
+                        position(ctx, path),
+                    ),
+                    fix=_removal_fix(ctx, path, key),
                 )
+
+
+def _removal_fix(ctx: LintContext, path: JsonPath, key: str) -> Fix | None:
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import remove_member
+
+    edits = remove_member(ctx.document, path)
+    return Fix(f"Remove the blank property '{key}'", edits, "unsafe") if edits else None

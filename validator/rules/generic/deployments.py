@@ -1,12 +1,13 @@
 """ARM018: nested deployments that log their request or response content."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from ...expressions.parser import is_expression
-from ...findings import Finding
+from ...findings import Finding, Fix
 from ..base import LintContext, Rule, raw_get, raw_key
-from ._scan import DEPLOYMENTS, declarations, display_name, finding, position
+from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
 
 
 class DeploymentDebugLogging(Rule):
@@ -34,6 +35,10 @@ class DeploymentDebugLogging(Rule):
     ## References
     - https://github.com/Azure/arm-ttk (Deployment-Resources-Must-Not-Be-Debug)
     - https://learn.microsoft.com/azure/templates/microsoft.resources/deployments#debugsetting
+
+    ## Fix safety
+    The fix deletes `debugSetting`; it is safe: the deployment deploys the same resources, and
+    only stops keeping their request and response content in its operations.
     """
 
     id = "ARM018"
@@ -50,16 +55,26 @@ class DeploymentDebugLogging(Rule):
             debug = raw_get(properties, "debugSetting")
             if debug is None:
                 continue
-            path = declaration.child_path("properties", "debugSetting")
+            setting = declaration.child_path("properties", "debugSetting")
             level = raw_get(debug, "detailLevel") if isinstance(debug, dict) else debug
-            if isinstance(debug, dict):
-                path += (raw_key(debug, "detailLevel"),)
+            path = setting + (raw_key(debug, "detailLevel"),) if isinstance(debug, dict) else setting
             if not isinstance(level, str) or is_expression(level) or level.strip().lower() in ("", "none"):
                 continue
-            yield finding(
-                self,
-                ctx,
-                f"the nested deployment {display_name(ctx, declaration)} logs '{level}': values passed to and returned by "
-                "it, secrets included, are kept in the deployment operations",
-                position(ctx, path),
+            yield replace(
+                finding(
+                    self,
+                    ctx,
+                    f"the nested deployment {display_name(ctx, declaration)} logs '{level}': values passed to and returned by "
+                    "it, secrets included, are kept in the deployment operations",
+                    position(ctx, path),
+                ),
+                fix=_removal_fix(ctx, setting),
             )
+
+
+def _removal_fix(ctx: LintContext, setting: JsonPath) -> Fix | None:
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import remove_member
+
+    edits = remove_member(ctx.document, setting)
+    return Fix("Remove `debugSetting`", edits, "safe") if edits else None

@@ -14,10 +14,10 @@ from ._scan import (
     finding,
     is_call_to,
     document_index,
+    entry_position,
     expression_facts,
     literal_argument,
     try_parse,
-    position,
     position_in_string,
     walk,
 )
@@ -132,7 +132,7 @@ class VariableNameComputed(Rule):
                 name = literal_argument(parameter) if isinstance(parameter, Call) and is_call_to(parameter, "parameters") else None
                 if prefix is not None and name is not None:
                     suggestion = f": use variables('{prefix}')[parameters('{name}')]"
-            where = position(ctx, entry.path, key=True) if entry.is_key else position_in_string(ctx, entry.path, call.span)
+            where = entry_position(ctx, entry, call.span)
             yield finding(
                 self,
                 ctx,
@@ -178,14 +178,13 @@ class ApiVersionFromProviders(Rule):
         index = document_index(ctx.document)
         entries = {(entry.path, entry.is_key): entry for entry, _ in index.calls("providers")}  # one visit per string
         for entry in entries.values():
-            path, is_key = entry.path, entry.is_key
             tree = expression_facts(entry.text).tree  # type: ignore[union-attr]  # it has calls: it parsed
             for node in walk(tree):
                 if not isinstance(node, Property) or node.name.lower() != "apiversions":
                     continue
                 if not any(is_call_to(sub, "providers") for sub in builtin_calls(node.target)):
                     continue
-                where = position(ctx, path, key=True) if is_key else position_in_string(ctx, path, node.span)
+                where = entry_position(ctx, entry, node.span)
                 yield finding(
                     self,
                     ctx,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression
-from ...findings import Finding
+from ...findings import Finding, Fix
+from ...source import Document
 from ..base import LintContext, Rule, raw_get
 from ._scan import (
     DEPLOYMENTS,
@@ -16,6 +18,7 @@ from ._scan import (
     finding,
     is_property_of_call,
     document_index,
+    entry_position,
     iter_strings,
     literal_argument,
     try_parse,
@@ -239,12 +242,37 @@ def _scope_arguments(call: Call) -> list[tuple[Node, str]]:
     return list(zip(before, roles))
 
 
+def _redundant_arguments(call: Call) -> list[tuple[int, str]]:
+    """`(index, text)` of the scope arguments of `call` that are the defaults it uses without them.
+    `resourceGroup().name` after another subscription is not one: the resource group can only be
+    left out together with the subscription."""
+    found: list[tuple[int, str]] = []
+    for index, (arg, role) in enumerate(_scope_arguments(call)):
+        if role == "subscription" and is_property_of_call(arg, "subscription", "subscriptionid"):
+            found.append((index, "subscription().subscriptionId"))
+        elif role == "resourceGroup" and is_property_of_call(arg, "resourcegroup", "name") and len(found) == index:
+            found.append((index, "resourceGroup().name"))
+    return found
+
+
+def _leave_out_fix(document: Document, path: tuple[Any, ...], call: Call, redundant: list[tuple[int, str]]) -> Fix | None:
+    """Deletes the redundant arguments: always the first ones, and the resource type follows them."""
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import replace_in_string
+
+    edits = replace_in_string(document, path, (call.args[0].span[0], call.args[len(redundant)].span[0]), "")
+    shown = " and ".join(text for _, text in redundant)
+    return Fix(f"Leave out {shown} in {call.name}()", edits, "safe") if edits else None
+
+
 class ResourceIdRedundantArguments(Rule):
     """
     ## What it does
     Reports `resourceId()` given `subscription().subscriptionId` or `resourceGroup().name`, and
     `subscriptionResourceId()` given `subscription().subscriptionId`: the values these functions
     use when the argument is left out. The finding points at the redundant argument.
+    `resourceGroup().name` after another subscription is not reported: the resource group can
+    only be left out together with the subscription.
 
     ## Why is this bad?
     The arguments add nothing but length, and suggest to a reader that the ID targets another
@@ -263,6 +291,10 @@ class ResourceIdRedundantArguments(Rule):
     ## References
     - https://github.com/Azure/arm-ttk (ResourceIds-should-not-contain)
     - https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#resourceid
+
+    ## Fix safety
+    The fix deletes the redundant arguments of the call (both, when both are given); it is safe:
+    the function returns the same ID. An expression used as a property name is not fixed.
     """
 
     id = "ARM010"
@@ -273,17 +305,14 @@ class ResourceIdRedundantArguments(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for entry, call in document_index(ctx.document).calls("resourceid", "subscriptionresourceid"):
-            for arg, role in _scope_arguments(call):
-                if role == "subscription" and is_property_of_call(arg, "subscription", "subscriptionid"):
-                    shown = "subscription().subscriptionId"
-                elif role == "resourceGroup" and is_property_of_call(arg, "resourcegroup", "name"):
-                    shown = "resourceGroup().name"
-                else:
-                    continue
-                where = position(ctx, entry.path, key=True) if entry.is_key else position_in_string(ctx, entry.path, arg.span)
-                yield finding(
-                    self,
-                    ctx,
-                    f"{call.name}() is given {shown}, which is its default: leave the argument out",
-                    where,
+            redundant = _redundant_arguments(call)
+            if not redundant:
+                continue
+            # One fix for the call, on each of its findings: applied once, it resolves them all.
+            fix = None if entry.is_key else _leave_out_fix(ctx.document, entry.path, call, redundant)
+            for index, shown in redundant:
+                where = entry_position(ctx, entry, call.args[index].span)
+                yield replace(
+                    finding(self, ctx, f"{call.name}() is given {shown}, which is its default: leave the argument out", where),
+                    fix=fix,
                 )

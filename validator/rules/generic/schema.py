@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import replace
 from typing import Iterator
 
 from ...expressions.parser import is_expression
-from ...findings import Finding
+from ...findings import Applicability, Finding, Fix
 from ..base import LintContext, Rule, raw_key
-from ._scan import declarations, display_name, finding, position, quoted, template_scopes
+from ._scan import JsonPath, declarations, display_name, finding, position, quoted, template_scopes
 
 _BASE = "https://schema.management.azure.com/schemas/"
 CURRENT_SCHEMAS = (
@@ -23,6 +24,29 @@ OUTDATED_SCHEMA = _BASE + "2015-01-01/deploymentTemplate.json#"
 def _normalized(schema: str) -> str:
     """Schemas compare without case and with or without the trailing `#`."""
     return schema.strip().rstrip("#").lower()
+
+
+# A deployment template or parameters schema of any scope, at any date, over http or https.
+_KNOWN_FAMILY = re.compile(
+    r"(https?)://schema\.management\.azure\.com/schemas/\d{4}-\d{2}-\d{2}/"
+    r"(deployment|subscriptionDeployment|managementGroupDeployment|tenantDeployment)(Template|Parameters)\.json#?",
+    re.IGNORECASE,
+)
+
+
+def corrected_schema(schema: str) -> tuple[str, Applicability] | None:
+    """The deployment template schema `schema` was evidently meant to be, and how sure that is:
+    the same schema over http (safe: the same file), or the parameters schema of a scope (unsafe:
+    the template schema of that scope, the scope read from a schema that was already wrong once)."""
+    match = _KNOWN_FAMILY.fullmatch(schema.strip())
+    if match is None:
+        return None
+    if match.group(3).lower() == "template":
+        https = "https" + schema.strip()[len(match.group(1)):]
+        valid = {_normalized(s) for s in (*CURRENT_SCHEMAS, OUTDATED_SCHEMA)}
+        return (https, "safe") if match.group(1).lower() == "http" and _normalized(https) in valid else None
+    scope_template = f"/{match.group(2).lower()}template.json#"
+    return next(s for s in CURRENT_SCHEMAS if s.lower().endswith(scope_template)), "unsafe"
 
 
 class SchemaNotRecognized(Rule):
@@ -55,6 +79,14 @@ class SchemaNotRecognized(Rule):
     ## References
     - https://github.com/Azure/arm-ttk (DeploymentTemplate-Schema-Is-Correct)
     - https://learn.microsoft.com/azure/azure-resource-manager/templates/syntax#template-format
+
+    ## Fix safety
+    Only a schema that is recognisably the wrong variant of a deployment template schema is fixed.
+    A template schema over `http` becomes the same schema over `https`: safe, the schema only
+    tells tools what the file is. A deployment *parameters* schema becomes the template schema
+    of the same scope: unsafe, since that scope is read from a schema that was already wrong. A
+    missing, unknown or outdated schema is not fixed: which scope the template deploys to is a
+    decision.
     """
 
     id = "ARM014"
@@ -84,10 +116,40 @@ class SchemaNotRecognized(Rule):
                     severity="note",
                 )
             elif _normalized(schema) not in current:
-                yield finding(self, ctx, f"'{quoted(schema)}' is not a deployment template schema", position(ctx, path))
+                yield replace(
+                    finding(self, ctx, f"'{quoted(schema)}' is not a deployment template schema", position(ctx, path)),
+                    fix=_schema_fix(ctx, path, schema),
+                )
+
+
+def _schema_fix(ctx: LintContext, path: JsonPath, schema: str) -> Fix | None:
+    correction = corrected_schema(schema)
+    if correction is None:
+        return None
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import replace_value
+
+    corrected, applicability = correction
+    edits = replace_value(ctx.document, path, corrected)
+    return Fix(f"Set `$schema` to {corrected}", edits, applicability) if edits else None
 
 
 _API_VERSION = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:-(?:preview|privatepreview|alpha|beta))?", re.IGNORECASE)
+_UNPADDED_API_VERSION = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})((?:-(?:preview|privatepreview|alpha|beta))?)", re.IGNORECASE)
+
+
+def corrected_api_version(version: str, today: datetime.date) -> str | None:
+    """`2023-7-01` -> `2023-07-01`: the month and day padded to two digits, when that makes a
+    real date no later than `today`; None when there is no such unambiguous correction."""
+    match = _UNPADDED_API_VERSION.fullmatch(version.strip())
+    if match is None:
+        return None
+    year, month, day, suffix = match.groups()
+    try:
+        date = datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return f"{year}-{int(month):02d}-{int(day):02d}{suffix}" if date <= today else None
 
 
 class ApiVersionInvalid(Rule):
@@ -116,6 +178,12 @@ class ApiVersionInvalid(Rule):
     ## References
     - https://learn.microsoft.com/azure/azure-resource-manager/templates/resource-declaration
     - https://learn.microsoft.com/azure/templates/
+
+    ## Fix safety
+    A version whose month or day lacks its leading zero (`2023-7-01`) is rewritten with it
+    (`2023-07-01`) when that is a real date no later than today. It is unsafe: the corrected
+    version is well-formed, but only the resource provider knows whether it publishes it. Other
+    malformed versions and dates in the future are not fixed.
     """
 
     id = "ARM015"
@@ -144,12 +212,16 @@ class ApiVersionInvalid(Rule):
             name = display_name(ctx, declaration)
             where = position(ctx, declaration.path + (key,))
             if match is None:
-                yield finding(
-                    self,
-                    ctx,
-                    f"the apiVersion '{quoted(str(version))}' of {name} is not an API version (YYYY-MM-DD, optionally -preview): "
-                    "Azure rejects it (NoRegisteredProviderFound)",
-                    where,
+                corrected = corrected_api_version(version, today) if isinstance(version, str) else None
+                yield replace(
+                    finding(
+                        self,
+                        ctx,
+                        f"the apiVersion '{quoted(str(version))}' of {name} is not an API version (YYYY-MM-DD, optionally -preview): "
+                        "Azure rejects it (NoRegisteredProviderFound)",
+                        where,
+                    ),
+                    fix=_api_version_fix(ctx, declaration.path + (key,), corrected) if corrected else None,
                 )
                 continue
             try:
@@ -165,3 +237,11 @@ class ApiVersionInvalid(Rule):
                     "(NoRegisteredProviderFound)",
                     where,
                 )
+
+
+def _api_version_fix(ctx: LintContext, path: JsonPath, corrected: str) -> Fix | None:
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import replace_value
+
+    edits = replace_value(ctx.document, path, corrected)
+    return Fix(f"Set apiVersion to {corrected}", edits, "unsafe") if edits else None

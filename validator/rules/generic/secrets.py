@@ -3,13 +3,15 @@ that are not secure, literal admin credentials, and outputs that return secrets.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Node, Property, is_expression
-from ...findings import Finding, Severity
+from ...findings import Finding, Fix, Severity
 from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import (
     DEPLOYMENTS,
+    JsonPath,
     TemplateScope,
     calls,
     declarations,
@@ -95,6 +97,10 @@ class SecureParameterHasDefault(Rule):
     ## References
     - https://github.com/Azure/arm-ttk (Secure-String-Parameters-Cannot-Have-Default)
     - https://learn.microsoft.com/azure/azure-resource-manager/templates/key-vault-parameter
+
+    ## Fix safety
+    The fix deletes `defaultValue`. It is unsafe: the parameter becomes required, so every
+    deployment that relied on the default must now pass a value.
     """
 
     id = "ARM003"
@@ -114,13 +120,24 @@ class SecureParameterHasDefault(Rule):
             if tree is not None and any(calls(tree, "newguid")):
                 continue
             how = "computed by an expression anyone can evaluate" if tree is not None else "written in the template"
-            yield finding(
-                self,
-                ctx,
-                f"the secure parameter '{parameter.name}' has a default value {how}: "
-                "every deployment that does not pass a value uses a secret known to whoever reads the template",
-                position(ctx, parameter.path + (key,)),
+            yield replace(
+                finding(
+                    self,
+                    ctx,
+                    f"the secure parameter '{parameter.name}' has a default value {how}: "
+                    "every deployment that does not pass a value uses a secret known to whoever reads the template",
+                    position(ctx, parameter.path + (key,)),
+                ),
+                fix=_remove_default_fix(ctx, parameter.name, parameter.path + (key,)),
             )
+
+
+def _remove_default_fix(ctx: LintContext, name: str, default: JsonPath) -> Fix | None:
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import remove_member
+
+    edits = remove_member(ctx.document, default)
+    return Fix(f"Remove the default value of the secure parameter '{name}'", edits, "unsafe") if edits else None
 
 
 # --- ARM004 -----------------------------------------------------------------------------------------
@@ -161,6 +178,12 @@ class PasswordParameterNotSecure(Rule):
     ## References
     - https://github.com/Azure/arm-ttk (Password-params-must-be-secure)
     - https://learn.microsoft.com/azure/azure-resource-manager/templates/data-types#secure-strings-and-objects
+
+    ## Fix safety
+    The fix changes a literal `"type": "string"` to `securestring` (`secureString` when the type
+    is capitalized). It is unsafe: the rule judges by the name only, the value is no longer shown
+    in the deployment history to those who read it there, and a default value then becomes an
+    ARM003 finding. A type from `$ref` is not fixed.
     """
 
     id = "ARM004"
@@ -177,13 +200,27 @@ class PasswordParameterNotSecure(Rule):
             if not _PASSWORD_LIKE.search(name) or _NOT_A_SECRET.search(name):
                 continue
             type_key = raw_key(decl, "type")
-            yield finding(
-                self,
-                ctx,
-                f"the parameter '{name}' looks like a secret but is a plain 'string': "
-                "its value is stored in clear text in the deployment history",
-                position(ctx, parameter.path + ((type_key,) if type_key in decl else ())),
+            written = decl.get(type_key)
+            yield replace(
+                finding(
+                    self,
+                    ctx,
+                    f"the parameter '{name}' looks like a secret but is a plain 'string': "
+                    "its value is stored in clear text in the deployment history",
+                    position(ctx, parameter.path + ((type_key,) if type_key in decl else ())),
+                ),
+                fix=_secure_type_fix(ctx, name, parameter.path + (type_key,), written) if isinstance(written, str) else None,
             )
+
+
+def _secure_type_fix(ctx: LintContext, name: str, type_path: JsonPath, written: str) -> Fix | None:
+    """`securestring` for a `string` type, in the file's casing (`String` gives `secureString`)."""
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import replace_value
+
+    secure = "securestring" if written.islower() else "secureString"
+    edits = replace_value(ctx.document, type_path, secure)
+    return Fix(f"Declare the parameter '{name}' as {secure}", edits, "unsafe") if edits else None
 
 
 # --- ARM005 -----------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ...expressions.parser import Call, Index, Literal, Node, Property
-from ...findings import Finding
+from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, node_text, unescape_literal
+from ...findings import Finding, Fix
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
 from .sources import (
@@ -24,6 +24,8 @@ _RESOURCE_TYPE = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)+/", re.IGNORECASE)
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-[a-z]+)?$", re.IGNORECASE)
 # Functions whose result identifies a scope: a resource ID, or the `id` of the group or subscription.
 _SCOPE_FUNCTIONS = frozenset({"resourceid", "extensionresourceid", "tenantresourceid"})
+# Functions a resource name cannot use, or whose value changes on every run (`list*` by prefix).
+_NOT_IN_NAMES = ("reference", "list", "newguid", "utcnow")
 _EXISTS = "409 `RoleAssignmentExists` (\"The role assignment already exists.\")"
 _NOT_PERMITTED = (
     "`RoleAssignmentUpdateNotPermitted` (\"Tenant ID, application ID, principal ID, and scope are not allowed "
@@ -175,6 +177,14 @@ class RoleAssignmentNameNotStable(Rule):
     ## References
     - https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template
     - https://learn.microsoft.com/azure/role-based-access-control/troubleshooting
+
+    ## Fix safety
+    The fix names the assignment `guid(<scope>, <principalId>, <roleDefinitionId>)`, each written
+    as in the declaration; the scope is its `scope`, else `resourceGroup().id` or
+    `subscription().id` of a top-level declaration. It is display-only: an assignment that
+    already exists under the old name keeps holding that principal, role and scope, so deploying
+    the new name asks for a second one and fails with 409 `RoleAssignmentExists` until the old
+    assignment is deleted.
     """
 
     id = "IDM002"
@@ -203,6 +213,7 @@ class RoleAssignmentNameNotStable(Rule):
                 f"the redeploy asks for a second assignment of the same role and fails with {_EXISTS}",
                 resource=resource,
                 path=path,
+                fix=_stable_name_fix(resource, path),
             )
         template = _Template(ctx, resource)
         tree = try_parse(raw_name)
@@ -217,6 +228,7 @@ class RoleAssignmentNameNotStable(Rule):
                     resource=resource,
                     path=path,
                     severity="warning",
+                    fix=_stable_name_fix(resource, path),
                 )
             return None  # a name passed in as a parameter: only the caller knows whether it is stable
         arguments = ",".join(_text(a) for a in guid.args)
@@ -250,4 +262,67 @@ class RoleAssignmentNameNotStable(Rule):
             resource=resource,
             path=path,
             severity="warning",
+            fix=_stable_name_fix(resource, path),
         )
+
+
+def _seed(value: str) -> str | None:
+    """A template string as a `guid()` argument of a name: a literal quoted, an expression's own
+    text. A principal read with `reference(X).principalId` is seeded with `X` (Bicep's pattern:
+    `reference()` is not allowed in a resource name). None for what a name cannot hold, or what
+    would not change with the principal (`reference('symbolicName')`)."""
+    if not is_expression(value):
+        return "'" + unescape_literal(value).replace("'", "''") + "'"
+    tree = try_parse(value)
+    if tree is None:
+        return None
+    target = tree
+    while isinstance(target, Property):
+        target = target.target
+    if isinstance(target, Call) and target.namespace is None and target.name.lower() == "reference":
+        if not target.args or not isinstance(target.args[0], Call):
+            return None
+        tree = target.args[0]
+    for node in walk(tree):
+        if isinstance(node, Call) and node.namespace is None and node.name.lower().startswith(_NOT_IN_NAMES):
+            return None
+    return node_text(value, tree)
+
+
+def _scope_argument(resource: ExpandedResource) -> str | None:
+    """What identifies the assignment's scope: its `scope` as written (not a languageVersion 2.0
+    symbolic name), else the resource group or subscription a top-level declaration deploys to.
+    None when that is not clear (a nested deployment, another resource group)."""
+    scope = raw_get(resource.raw, "scope")
+    if isinstance(scope, str):
+        return _seed(scope) if is_expression(scope) or "/" in scope else None
+    if scope is not None or resource.deployment is not None:
+        return None
+    if raw_get(resource.raw, "resourceGroup") is not None or raw_get(resource.raw, "subscriptionId") is not None:
+        return None
+    target = resource.target.lower()
+    if "/resourcegroups/" in target:
+        return "resourceGroup().id"
+    return "subscription().id" if target.startswith("/subscriptions/") else None
+
+
+def _stable_name_fix(resource: ExpandedResource, path: tuple[Any, ...]) -> Fix | None:
+    """Names the assignment guid(scope, principal, role). Display-only: a live assignment under the
+    old name makes the new one fail with RoleAssignmentExists until it is deleted."""
+    properties = raw_get(resource.raw, "properties")
+    principal, role = raw_get(properties, "principalId"), raw_get(properties, "roleDefinitionId")
+    scope = _scope_argument(resource)
+    principal_seed = _seed(principal) if isinstance(principal, str) else None
+    role_seed = _seed(role) if isinstance(role, str) else None
+    if scope is None or principal_seed is None or role_seed is None:
+        return None
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import replace_value
+
+    name = f"[guid({scope}, {principal_seed}, {role_seed})]"
+    edits = replace_value(resource.document, resource.json_path + path, name)
+    title = (
+        f"Name the role assignment `{name}` (delete the live assignment under the old name first: "
+        f"Azure refuses a second assignment of the same principal, role and scope with RoleAssignmentExists)"
+    )
+    return Fix(title, edits, "display-only") if edits else None

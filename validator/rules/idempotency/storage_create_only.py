@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ...findings import Finding
+from ...findings import Finding, Fix
+from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
 from .sources import display_name
 
@@ -41,6 +42,12 @@ class StoragePropertyCreateOnly(Rule):
     - https://aka.ms/storageaccountupdate
     - https://github.com/Azure/azure-rest-api-specs/issues/18441
     - https://github.com/Azure/ResourceModules/issues/3949
+
+    ## Fix safety
+    The fix deletes the property when it is written as the literal `false`; it is safe: a new
+    account is created with the same `false` default, and an existing one is no longer asked to
+    update it. `true` and expressions are not fixed: whether the account must be created with the
+    feature is a decision.
     """
 
     id = "IDM004"
@@ -70,4 +77,14 @@ class StoragePropertyCreateOnly(Rule):
                     f"property '{prop}' was specified in the input, but it cannot be updated as it is read-only.\")",
                     resource=resource,
                     path=(raw_key(resource.raw, "properties"), key),
+                    fix=_removal_fix(resource, key) if raw_properties[key] is False else None,
                 )
+
+
+def _removal_fix(account: ExpandedResource, key: str) -> Fix | None:
+    """Deletes `properties.<key>` written as the literal `false`."""
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import remove_member
+
+    edits = remove_member(account.document, account.json_path + (raw_key(account.raw, "properties"), key))
+    return Fix(f"Remove `{key}: false`", edits, "safe") if edits else None

@@ -1,14 +1,11 @@
 """What the Key Vault rules share: reading a vault's properties as evaluated and as written,
-its permission model, the ML workspaces linked to it, and the text edit that removes a property."""
+its permission model and the ML workspaces linked to it."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from ...expressions.values import Unknown, get_property
-from ...findings import Edit
-from ...source import Document
 from ...template.model import ExpandedResource
 from ..base import LintContext, raw_get, raw_key
 from ..idempotency.sources import display_name
@@ -16,10 +13,6 @@ from ..idempotency.sources import display_name
 VAULTS = "microsoft.keyvault/vaults"
 VAULT_ACCESS_POLICIES = "microsoft.keyvault/vaults/accesspolicies"
 WORKSPACES = "microsoft.machinelearningservices/workspaces"
-
-# Strings (skipped, kept) and comments (blanked): the JSON text as a parser sees it, same length.
-_STRING_OR_COMMENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|//[^\r\n]*|/\*.*?\*/', re.DOTALL)
-_NOT_NEWLINE = re.compile(r"[^\r\n]")
 
 __all__ = [
     "VAULTS",
@@ -34,7 +27,6 @@ __all__ = [
     "permission_model",
     "property_path",
     "raw_property",
-    "remove_member_edits",
     "shown",
 ]
 
@@ -96,24 +88,25 @@ def permission_model(vault: ExpandedResource) -> str | None:
     return None
 
 
-def linked_workspaces(ctx: LintContext, vault: ExpandedResource) -> Iterator[ExpandedResource]:
-    """The ML workspaces this template deploys on every run whose `keyVault` is `vault`: the same
-    resource ID (case-insensitive), or, when only Azure knows one of the IDs, a link written with
-    the vault type and the vault's own name expression (`resourceId(..., parameters('kvName'))`)."""
-    vault_id = vault.id.lower() if isinstance(vault.id, str) else None
-    name_text = _name_text(vault) if isinstance(vault.name, Unknown) else None
+def linked_workspaces(ctx: LintContext, resource: ExpandedResource, link_property: str = "keyVault") -> Iterator[ExpandedResource]:
+    """The ML workspaces this template deploys on every run whose `keyVault` (or other
+    `link_property`: `storageAccount`, ...) is `resource`: the same resource ID (case-insensitive),
+    or, when only Azure knows one of the IDs, a link written with the resource's type and its own
+    name expression (`resourceId(..., parameters('kvName'))`)."""
+    resource_id = resource.id.lower() if isinstance(resource.id, str) else None
+    name_text = _name_text(resource) if isinstance(resource.name, Unknown) else None
     for workspace in ctx.resources(WORKSPACES):
         if workspace.existing or workspace.deployed is not True:
             continue
-        _, link = evaluated_property(workspace, "keyVault")
+        _, link = evaluated_property(workspace, link_property)
         # Linked-resource IDs come back in any casing from Azure: compare case-insensitively.
-        if isinstance(link, str) and vault_id is not None and link.rstrip("/").lower() == vault_id:
+        if isinstance(link, str) and resource_id is not None and link.rstrip("/").lower() == resource_id:
             yield workspace
         elif isinstance(link, Unknown) and name_text:
-            written = raw_get(raw_get(workspace.raw, "properties"), "keyVault")
+            written = raw_get(raw_get(workspace.raw, "properties"), link_property)
             for text in (link.expression, written):
                 compact = "".join(text.split()).lower() if isinstance(text, str) else ""
-                if "microsoft.keyvault/vaults" in compact and name_text in compact:
+                if resource.type_lower in compact and name_text in compact:
                     yield workspace
                     break
 
@@ -124,67 +117,6 @@ def shown(raw: Any, value: Any) -> str:
     if isinstance(value, Unknown) or value is None:
         return f"`{raw}`" if isinstance(raw, str) else "an expression"
     return f"'{value}'"
-
-
-def _code_only(text: str) -> str:
-    """`text` with comments blanked to spaces (newlines kept), so offsets stay valid."""
-
-    def blank(match: re.Match[str]) -> str:
-        token = match.group()
-        return token if token.startswith('"') else _NOT_NEWLINE.sub(" ", token)
-
-    return _STRING_OR_COMMENT.sub(blank, text)
-
-
-def _next_code(code: str, offset: int) -> int:
-    while offset < len(code) and code[offset] in " \t\r\n":
-        offset += 1
-    return offset
-
-
-def _previous_code(code: str, offset: int) -> int:
-    offset -= 1
-    while offset >= 0 and code[offset] in " \t\r\n":
-        offset -= 1
-    return offset
-
-
-def remove_member_edits(document: Document, json_path: tuple[Any, ...]) -> tuple[Edit, ...]:
-    """Edits that delete the object member at `json_path` (name, value and the comma that goes
-    with it) and keep the rest byte for byte; the whole line goes when the member is alone on it.
-    Empty when the path does not exist."""
-    if not document.has_path(json_path):
-        return ()
-    text = document.text
-    code = _code_only(text)
-    start = document.key_location(json_path).offset
-    end = document.location(json_path).end_offset
-    after = _next_code(code, end)
-    comma_after = after < len(code) and code[after] == ","
-    last = not comma_after or code[_next_code(code, after + 1): _next_code(code, after + 1) + 1] == "}"
-    if comma_after:
-        end = after + 1
-    if last:
-        # The last member: its separator is the comma before it, which must go too.
-        before = _previous_code(code, start)
-        if before >= 0 and code[before] == ",":
-            if not text[before + 1:start].strip():
-                return (Edit(before, end, ""),)
-            return (Edit(before, before + 1, ""), Edit(*_whole_lines(text, code, start, end), ""))
-        return (Edit(*_whole_lines(text, code, start, end), ""),)
-    while end < len(text) and text[end] in " \t":
-        end += 1  # the next member moves to where this one started
-    return (Edit(*_whole_lines(text, code, start, end), ""),)
-
-
-def _whole_lines(text: str, code: str, start: int, end: int) -> tuple[int, int]:
-    """`start, end` grown to whole lines when nothing else is on them (comments aside)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end + 1
-    if not text[line_start:start].strip() and not code[end:line_end].strip():
-        return line_start, line_end
-    return start, end
 
 
 def _name_text(resource: ExpandedResource) -> str:

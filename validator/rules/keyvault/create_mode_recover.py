@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...expressions.parser import is_expression
-from ...findings import Finding
+from ...findings import Finding, Fix
+from ...template.model import ExpandedResource
 from ..base import LintContext, Rule
 from .common import (
     VAULTS,
@@ -52,6 +53,13 @@ class KeyVaultCreateModeRecover(Rule):
     - https://github.com/Azure/azure-resource-manager-schemas/issues/521
     - https://github.com/Azure/reliable-web-app-pattern-java/issues/5
     - https://github.com/Azure/azure-rest-api-specs/issues/21306
+
+    ## Fix safety
+    The fix deletes `createMode` when it is written as the literal `recover`. It is unsafe: the
+    deployment then creates or updates the vault instead of recovering a soft-deleted one, so an
+    existing vault's access policies are replaced (see KV001) and a soft-deleted vault of the
+    same name makes it fail with `ConflictError`. An expression is not fixed: the usual pattern
+    pairs it with an `accessPolicies` expression that sends null on the same branch.
     """
 
     id = "KV003"
@@ -80,6 +88,7 @@ class KeyVaultCreateModeRecover(Rule):
                     f"the vault '{name}' is deployed with `createMode: recover`{maybe_deployed_note(vault)}: it {consequence}",
                     resource=vault,
                     path=property_path(vault, "createMode"),
+                    fix=_removal_fix(vault, raw),
                 )
             elif isinstance(raw, str) and is_expression(raw) and "recover" in raw.lower():
                 outcome = "with other parameter values it sends" if isinstance(mode, str) else "it can send"
@@ -90,3 +99,15 @@ class KeyVaultCreateModeRecover(Rule):
                     path=property_path(vault, "createMode"),
                     severity="warning",
                 )
+
+
+def _removal_fix(vault: ExpandedResource, raw: object) -> Fix | None:
+    """Deletes `createMode` written as the literal `recover`."""
+    path = property_path(vault, "createMode")
+    if not isinstance(raw, str) or raw.lower() != "recover" or len(path) != 2:
+        return None
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import remove_member
+
+    edits = remove_member(vault.document, vault.json_path + path)
+    return Fix("Remove `createMode: recover`", edits, "unsafe") if edits else None

@@ -15,7 +15,6 @@ from .common import (
     maybe_deployed_note,
     property_path,
     raw_property,
-    remove_member_edits,
 )
 
 
@@ -29,8 +28,11 @@ def removal_fix(vault: ExpandedResource, name: str, title: str, applicability: s
     true with other parameters, so removing it would change those deployments)."""
     if raw_property(vault, name) is not False:
         return None
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import remove_member
+
     path = property_path(vault, name)
-    edits = remove_member_edits(vault.document, vault.json_path + path) if len(path) == 2 else ()
+    edits = remove_member(vault.document, vault.json_path + path) if len(path) == 2 else ()
     return Fix(title, edits, applicability) if edits else None  # type: ignore[arg-type]
 
 

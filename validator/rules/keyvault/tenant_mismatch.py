@@ -1,6 +1,7 @@
 """KV006: an access-policy entry whose `tenantId` can differ from its vault's."""
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from typing import Any
 
 from ...expressions.parser import is_expression
 from ...expressions.values import get_property
-from ...findings import Finding
+from ...findings import Applicability, Finding, Fix
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
 from ..idempotency.sources import declaring_template, referenced_parameters
@@ -129,6 +130,14 @@ class KeyVaultAccessPolicyTenantMismatch(Rule):
     ## References
     - https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults
     - https://learn.microsoft.com/azure/key-vault/general/move-subscription
+
+    ## Fix safety
+    The fix writes the entry's `tenantId` exactly like the vault's (when both are in the same
+    template). For a warning it is unsafe: with the parameters given nothing changes, but with
+    other values or after a tenant move the policy now names the vault's tenant, where the old
+    one granted nothing. For an error it is display-only: the two tenants differ, and whether the
+    entry's `objectId` belongs to the vault's tenant, or the vault's `tenantId` is the wrong one,
+    needs a decision.
     """
 
     id = "KV006"
@@ -216,7 +225,26 @@ class KeyVaultAccessPolicyTenantMismatch(Rule):
                 f"or after a tenant move, and every entry must use the vault's tenant ID"
             )
         related = [] if resource is vault else [ctx.related("the vault's tenantId", vault, *property_path(vault, "tenantId"))]
-        return self.finding(ctx, message, resource=resource, path=path, severity=severity, related=related)  # type: ignore[arg-type]
+        fix = _same_tenant_fix(resource, vault, path, "display-only" if severity == "error" else "unsafe")
+        return self.finding(ctx, message, resource=resource, path=path, severity=severity, related=related, fix=fix)  # type: ignore[arg-type]
+
+
+def _same_tenant_fix(
+    resource: ExpandedResource, vault: ExpandedResource, path: tuple[Any, ...], applicability: Applicability
+) -> Fix | None:
+    """Writes the entry's `tenantId` as the vault's is written, when the two are in the same
+    template (so its parameters and variables mean the same)."""
+    written = raw_property(vault, "tenantId")
+    if not isinstance(written, str) or len(property_path(vault, "tenantId")) != 2:
+        return None
+    if resource.document is not vault.document or resource.deployment != vault.deployment:
+        return None
+    # Imported only when there is something to fix: lint imports stay small.
+    from ...fixes.edits import replace_value
+
+    edits = replace_value(resource.document, resource.json_path + path, written)
+    title = f"Write the access policy's `tenantId` like the vault's: {json.dumps(written)}"
+    return Fix(title, edits, applicability) if edits else None
 
 
 def evaluated_property_of(entry: Any, name: str) -> tuple[bool, Any]:
