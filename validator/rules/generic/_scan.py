@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterator, NamedTuple
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache, wraps
+from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 from ...expressions.parser import (
     Call,
@@ -64,11 +64,11 @@ class Declaration:
     scope: TemplateScope
     parent: "Declaration | None"
 
-    @property
+    @cached_property
     def type_lower(self) -> str:
         return self.type.lower()
 
-    @property
+    @cached_property
     def existing(self) -> bool:
         return raw_get(self.raw, "existing") is True
 
@@ -126,16 +126,28 @@ def _nested_template(declaration: Declaration) -> tuple[JsonPath, dict[str, Any]
     return declaration.child_path("properties", "template"), template, inner
 
 
-# Several rules walk the same document: compute its template objects once per document.
-_SCOPES: "weakref.WeakKeyDictionary[Document, list[TemplateScope]]" = weakref.WeakKeyDictionary()
+T = TypeVar("T")
 
 
+def per_document(compute: Callable[[Document], T]) -> Callable[[Document], T]:
+    """Several rules walk the same document: compute `compute(document)` once per document."""
+    memo: "weakref.WeakKeyDictionary[Document, T]" = weakref.WeakKeyDictionary()
+
+    @wraps(compute)
+    def cached(document: Document) -> T:
+        try:
+            return memo[document]
+        except KeyError:
+            value = memo[document] = compute(document)
+            return value
+
+    return cached
+
+
+@per_document
 def template_scopes(document: Document) -> list[TemplateScope]:
     """The root template and every inline nested template of the file, outermost first."""
-    cached = _SCOPES.get(document)
-    if cached is None:
-        cached = _SCOPES[document] = _template_scopes(document)
-    return cached
+    return _template_scopes(document)
 
 
 def _template_scopes(document: Document) -> list[TemplateScope]:
@@ -165,8 +177,10 @@ class ParameterDeclaration:
     path: JsonPath
 
 
-def parameter_declarations(document: Document) -> Iterator[ParameterDeclaration]:
+@per_document
+def parameter_declarations(document: Document) -> list[ParameterDeclaration]:
     """Every parameter declaration of the file (an object), nested templates' included."""
+    found: list[ParameterDeclaration] = []
     for scope in template_scopes(document):
         parameters = raw_get(scope.template, "parameters")
         if not isinstance(parameters, dict):
@@ -174,13 +188,14 @@ def parameter_declarations(document: Document) -> Iterator[ParameterDeclaration]
         section = raw_key(scope.template, "parameters")
         for name, decl in parameters.items():
             if isinstance(decl, dict):
-                yield ParameterDeclaration(scope, name, decl, scope.path + (section, name))
+                found.append(ParameterDeclaration(scope, name, decl, scope.path + (section, name)))
+    return found
 
 
-def declarations(document: Document) -> Iterator[Declaration]:
+@per_document
+def declarations(document: Document) -> list[Declaration]:
     """Every resource declaration of the file, nested templates' and child resources' included."""
-    for scope in template_scopes(document):
-        yield from _declarations_in(scope)
+    return [declaration for scope in template_scopes(document) for declaration in _declarations_in(scope)]
 
 
 def display_name(ctx: LintContext, declaration: Declaration) -> str:
@@ -217,13 +232,12 @@ def iter_strings(value: Any, path: JsonPath, skip: frozenset[JsonPath] = frozens
 
 
 class StringEntry(NamedTuple):
-    """A string of the document that a rule may look at."""
+    """A string of the document that starts with '[' (an expression, or an escaped '[[')."""
 
     path: JsonPath
     text: str
-    is_key: bool  # a property name (only those that are expressions are indexed)
+    is_key: bool  # a property name
     owner: JsonPath | None  # the template with its own scope whose parameters() and variables() it sees; None in user-defined functions
-    in_metadata: bool  # below a `$schema` or `metadata` property (descriptions, links)
 
 
 @dataclass(frozen=True)
@@ -249,30 +263,35 @@ def expression_facts(text: str) -> ExpressionFacts | None:
 
 @dataclass
 class DocumentIndex:
-    """Every string of a document walked once, for every rule that looks at strings."""
+    """A document's expression strings, found once for every rule that looks at them."""
 
-    strings: list[StringEntry]  # expressions (values and property names), and literal values with a '.' outside metadata
+    strings: list[StringEntry]  # in document order
     by_owner: dict[JsonPath | None, list[StringEntry]]
-    _calls: dict[str, list[tuple[StringEntry, Call]]]
+    dotted: list[tuple[JsonPath, str]]  # string values with a '.', outside `$schema` and `metadata`
+    _lowered: list[str] = field(default_factory=list)  # the strings' texts in lower case, for cheap tests
 
     def calls(self, *names: str) -> Iterator[tuple[StringEntry, Call]]:
-        """Calls of the built-in functions `names` (lower-case) anywhere in the document."""
-        for name in names:
-            yield from self._calls.get(name, ())
+        """Calls of the built-in functions `names` (lower-case) anywhere in the document. Only the
+        strings that mention one of the names are parsed."""
+        if not self._lowered:
+            self._lowered = [entry.text.lower() for entry in self.strings]
+        for entry, lowered in zip(self.strings, self._lowered):
+            if any(name in lowered for name in names):
+                facts = expression_facts(entry.text)
+                if facts is not None:
+                    for name in names:
+                        for call in facts.calls.get(name, ()):
+                            yield entry, call
 
 
-_INDEXES: "weakref.WeakKeyDictionary[Document, DocumentIndex]" = weakref.WeakKeyDictionary()
-_METADATA_KEYS = frozenset(("$schema", "metadata"))
+_DESCRIPTIVE = ("$schema", "metadata")  # descriptions and links, not deployed
 
 
+@per_document
 def document_index(document: Document) -> DocumentIndex:
-    """The document's strings, which template scope each belongs to, and the calls in them;
-    computed once per document."""
-    cached = _INDEXES.get(document)
-    if cached is not None:
-        return cached
-    # Where the owner changes: a nested template with its own scope, and a `functions` section
-    # (a function's parameters() are its own).
+    """The document's expression strings, which template scope each belongs to, and the calls in
+    them; computed once per document."""
+    # Where the owner changes: a nested template with its own scope, and a `functions` section.
     switch: dict[JsonPath, JsonPath | None] = {}
     for scope in template_scopes(document):
         if scope.own_scope:
@@ -280,49 +299,34 @@ def document_index(document: Document) -> DocumentIndex:
             if raw_get(scope.template, "functions") is not None:
                 switch[scope.path + (raw_key(scope.template, "functions"),)] = None
     strings: list[StringEntry] = []
+    dotted: list[tuple[JsonPath, str]] = []
     append = strings.append
 
-    def visit(value: Any, path: JsonPath, owner: JsonPath | None, in_metadata: bool) -> None:
-        # Literal strings are kept only when they can hold a host name ('.'), outside metadata.
-        if isinstance(value, dict):
-            for key, item in value.items():
+    def visit(value: Any, path: JsonPath, owner: JsonPath | None, described: bool) -> None:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
                 if key[:1] == "[":
-                    append(StringEntry(path + (key,), key, True, owner, in_metadata))
-                if isinstance(item, str):
-                    if item[:1] == "[" or ("." in item and not in_metadata and key.lower() not in _METADATA_KEYS):
-                        append(StringEntry(path + (key,), item, False, owner, in_metadata or key.lower() in _METADATA_KEYS))
-                elif isinstance(item, (dict, list)):
-                    child = path + (key,)
-                    visit(
-                        item,
-                        child,
-                        switch.get(child, owner) if switch else owner,
-                        in_metadata or key.lower() in _METADATA_KEYS,
-                    )
-        else:
-            for i, item in enumerate(value):
-                if isinstance(item, str):
-                    if item[:1] == "[" or ("." in item and not in_metadata):
-                        append(StringEntry(path + (i,), item, False, owner, in_metadata))
-                elif isinstance(item, (dict, list)):
-                    visit(item, path + (i,), owner, in_metadata)
+                    append(StringEntry(path + (key,), key, True, owner))
+                below_description = described or (key[:1] in "$mM" and key.lower() in _DESCRIPTIVE)
+            else:
+                below_description = described
+            if isinstance(item, str):
+                if item[:1] == "[":
+                    append(StringEntry(path + (key,), item, False, owner))
+                if not below_description and "." in item:
+                    dotted.append((path + (key,), item))
+            elif isinstance(item, (dict, list)):
+                child = path + (key,)
+                visit(item, child, switch.get(child, owner) if switch else owner, below_description)
 
     root = document.value
     if isinstance(root, (dict, list)):
         visit(root, (), () if isinstance(root, dict) else None, False)
-    elif isinstance(root, str):
-        append(StringEntry((), root, False, None, False))
     by_owner: dict[JsonPath | None, list[StringEntry]] = {}
-    calls: dict[str, list[tuple[StringEntry, Call]]] = {}
     for entry in strings:
         by_owner.setdefault(entry.owner, []).append(entry)
-        if entry.text[:1] == "[":
-            facts = expression_facts(entry.text)
-            if facts is not None:
-                for name, found in facts.calls.items():
-                    calls.setdefault(name, []).extend((entry, call) for call in found)
-    cached = _INDEXES[document] = DocumentIndex(strings, by_owner, calls)
-    return cached
+    return DocumentIndex(strings, by_owner, dotted)
 
 
 # --- expressions ----------------------------------------------------------------------------------
@@ -367,28 +371,25 @@ def is_property_of_call(node: Node, function: str, prop: str) -> bool:
     )
 
 
-_REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*'([^']*)'", re.IGNORECASE)
+# `parameters('name')` / `variables('name')` (group 2, '' escapes a quote), or with a computed
+# argument (group 2 None).
+_REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*(?:'((?:[^']|'')*)'|(?=[^\s)]))", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
-def named_references(text: str, function: str) -> tuple[frozenset[str], bool]:
-    """The lower-case names `function('name')` (`parameters` or `variables`) refers to in `text`, and
-    whether it also refers to one by a computed name (`variables(concat(...))`)."""
-    facts = expression_facts(text)
-    if facts is None:
-        if not is_expression(text):
-            return frozenset(), False
-        # Unparsable: Azure rejects it anyway; a textual match keeps the declaration from being reported.
-        return frozenset(m.group(2).lower() for m in _REFERENCE.finditer(text) if m.group(1).lower() == function), False
-    names: set[str] = set()
-    dynamic = False
-    for call in facts.calls.get(function, ()):
-        name = literal_argument(call)
-        if name is None:
-            dynamic = True
+def named_references(text: str) -> dict[str, tuple[frozenset[str], bool]]:
+    """For `parameters` and `variables`: the lower-case names an expression refers to with a
+    literal (`parameters('name')`), and whether it also refers to one by a computed name
+    (`variables(concat(...))`). Found textually, without parsing: a name that only appears inside
+    a string literal counts as used, which can only keep a declaration from being reported."""
+    found: dict[str, tuple[set[str], bool]] = {"parameters": (set(), False), "variables": (set(), False)}
+    for m in _REFERENCE.finditer(text):
+        names, dynamic = found[m.group(1).lower()]
+        if m.group(2) is None:
+            found[m.group(1).lower()] = (names, True)
         else:
-            names.add(name.lower())
-    return frozenset(names), dynamic
+            names.add(m.group(2).replace("''", "'").lower())
+    return {function: (frozenset(names), dynamic) for function, (names, dynamic) in found.items()}
 
 
 # --- positions ------------------------------------------------------------------------------------
@@ -398,6 +399,14 @@ def position(ctx: LintContext, path: JsonPath, key: bool = False) -> Position:
     """The position of the value at `path` in the linted file, or of its property name (`key`)."""
     loc = ctx.document.key_location(path) if key else ctx.document.location(path)
     return Position(loc.file, loc.line, loc.column, loc.end_line, loc.end_column, tuple(loc.json_path))
+
+
+def entry_position(ctx: LintContext, entry: StringEntry, span: tuple[int, int] | None = None) -> Position:
+    """The position of an indexed string (a property name: all of it), or of the characters `span`
+    (offsets into the decoded string) of a string value."""
+    if entry.is_key:
+        return position(ctx, entry.path, key=True)
+    return position_in_string(ctx, entry.path, span) if span is not None else position(ctx, entry.path)
 
 
 def position_in_string(ctx: LintContext, path: JsonPath, span: tuple[int, int]) -> Position:

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ...findings import Finding
 from ..base import LintContext, Rule
-from ._scan import document_index, finding, position, position_in_string
+from ._scan import document_index, finding, position_in_string
 
 # The hosts the Bicep linter's no-hardcoded-env-urls rule disallows: they differ per cloud and
 # `environment()` returns them.
@@ -32,6 +32,8 @@ _ENDPOINT = re.compile(
     re.IGNORECASE,
 )
 _SCHEMA_HOST = "schema.management.azure.com"
+# The last two labels of every suffix above ("azure.com", "windows.net", ...): a cheap first test.
+_TAILS = tuple(sorted({".".join(suffix.replace("\\.", ".").split(".")[-2:]) for suffix in _ENDPOINT_SUFFIXES}))
 
 
 class EndpointHardcoded(Rule):
@@ -75,18 +77,17 @@ class EndpointHardcoded(Rule):
     remedy = "take the endpoint from environment() (or from the resource's reference())"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text, is_key, _, in_metadata in document_index(ctx.document).strings:
-            if is_key or in_metadata or "." not in text:
+        for path, text in document_index(ctx.document).dotted:
+            lowered = text.lower()
+            if not any(tail in lowered for tail in _TAILS):
                 continue
             for match in _ENDPOINT.finditer(text):
-                host = match.group(0).lstrip(".").lower()
-                if host == _SCHEMA_HOST:
+                if match.group(0).lstrip(".").lower() == _SCHEMA_HOST:
                     continue
-                where = position_in_string(ctx, path, match.span()) if ctx.document.has_path(path) else position(ctx, path)
                 yield finding(
                     self,
                     ctx,
                     f"the endpoint '{match.group(0)}' is written into the template: it is wrong in any cloud but Azure's public one",
-                    where,
+                    position_in_string(ctx, path, match.span()),
                 )
-                break
+                break  # one finding per string

@@ -3,7 +3,6 @@ declarations whose bounds, default or allowed values contradict their type."""
 from __future__ import annotations
 
 import re
-import weakref
 from typing import Any, Iterator
 
 from ...expressions.parser import is_expression
@@ -14,6 +13,7 @@ from ._scan import (
     JsonPath,
     TemplateScope,
     document_index,
+    per_document,
     finding,
     named_references,
     parameter_declarations,
@@ -25,30 +25,25 @@ from ._scan import (
 _WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
 
 
-_REFERENCES: "weakref.WeakKeyDictionary[Document, dict[tuple[JsonPath, str], tuple[set[str], bool]]]" = weakref.WeakKeyDictionary()
-
-
-def _references(document: Document, scope: TemplateScope, function: str) -> tuple[set[str], bool]:
-    """The names `function('x')` refers to within the scope, and whether any reference is computed.
-    One pass over the scope's strings answers both `parameters` and `variables`, once per document."""
-    memo = _REFERENCES.setdefault(document, {})
-    key = (scope.path, function)
-    if key not in memo:
+@per_document
+def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set[str], bool]]]:
+    """For each template with its own scope: the names `parameters('x')` and `variables('x')`
+    refer to, and whether any reference is computed (then nothing can be said)."""
+    found: dict[JsonPath | None, dict[str, tuple[set[str], bool]]] = {}
+    for owner, entries in document_index(document).by_owner.items():
         used: dict[str, set[str]] = {"parameters": set(), "variables": set()}
         dynamic = {"parameters": False, "variables": False}
-        for entry in document_index(document).by_owner.get(scope.path, ()):
+        for entry in entries:
             text = entry.text
-            if text[:1] != "[" or not is_expression(text):
+            if not is_expression(text):
                 continue
-            for name in used:
-                names, computed = named_references(text, name)
+            for name, (names, computed) in named_references(text).items():
                 used[name] |= names
                 dynamic[name] = dynamic[name] or computed
             if not dynamic["parameters"] and _WHOLE_DEPLOYMENT.search(text):
                 dynamic["parameters"] = True
-        for name in used:
-            memo[(scope.path, name)] = (used[name], dynamic[name])
-    return memo[key]
+        found[owner] = {name: (used[name], dynamic[name]) for name in used}
+    return found
 
 
 def _declared_and_used(ctx: LintContext, section: str) -> Iterator[tuple[TemplateScope, str, dict[str, Any], set[str]]]:
@@ -60,7 +55,7 @@ def _declared_and_used(ctx: LintContext, section: str) -> Iterator[tuple[Templat
         declared = raw_get(scope.template, section)
         if not scope.own_scope or not isinstance(declared, dict) or not declared:
             continue
-        used, dynamic = _references(ctx.document, scope, section)
+        used, dynamic = _references(ctx.document).get(scope.path, {}).get(section, (set(), False))
         if not dynamic:
             yield scope, raw_key(scope.template, section), declared, used
 
