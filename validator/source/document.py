@@ -151,28 +151,70 @@ class Document:
     # --- spans, found on demand ---------------------------------------------------------------
     #
     # A span is (value start, value end, name start, name end); name offsets are -1 for array
-    # elements and the root. Finding one walks down its path only: the members of each container
-    # on the way are listed once (memoized), and the values beside the path are skipped by the C
-    # JSON scanner, so locating a value costs at most one C parse of the text, not a Python pass.
+    # elements and the root. Finding one lists the members of each container on its path (once:
+    # memoized); values beside the path are skipped by the C JSON scanner, and a container on the
+    # path is listed rather than skipped, its end found by the listing. So every character is
+    # scanned once in C or once in Python, never again at each level of a deep path.
 
     def _span(self, path: tuple[Any, ...]) -> tuple[int, int, int, int] | None:
-        found = self._spans.get(path)
-        if found is None and path not in self._spans:
-            if not path:
-                start = _skip_space(self._clean, 0)
-                found = (start, _value_end(self._clean, start), -1, -1)
-            else:
-                parent = self._span(path[:-1])
-                found = None if parent is None else self._members(path[:-1], parent).get(path[-1])
-            self._spans[path] = found
-        return found
+        if path in self._spans:
+            return self._spans[path]
+        if () not in self._spans:
+            start = _skip_space(self._clean, 0)
+            self._spans[()] = (start, self._list((), start, path), -1, -1)
+        for n in range(len(path)):
+            prefix = path[:n]
+            if prefix not in self._children:
+                span = self._spans.get(prefix)
+                if span is None or self._clean[span[0]] not in "{[":
+                    break  # the path goes through a value that is not there, or not a container
+                self._list(prefix, span[0], path[n:])
+            if path[: n + 1] not in self._spans:
+                break
+        return self._spans.setdefault(path, None)
 
-    def _members(self, path: tuple[Any, ...], span: tuple[int, int, int, int]) -> dict[Any, tuple[int, int, int, int]]:
-        """The spans of a container's members by key (object) or index (array); {} for a scalar."""
-        members = self._children.get(path)
-        if members is None:
-            members = self._children[path] = _members(self._clean, span[0])
-        return members
+    def _list(self, path: tuple[Any, ...], start: int, follow: tuple[Any, ...]) -> int:
+        """List the members of the value at `start` (an object or array at `path`), recording
+        their spans; the member named `follow[0]` is listed in turn (following `follow[1:]`).
+        Returns where the value ends."""
+        text = self._clean
+        opening = text[start]
+        if opening not in "{[":
+            return _value_end(text, start)
+        members: dict[Any, tuple[int, int, int, int]] = {}
+        pos = _skip_space(text, start + 1)
+        index = 0
+        while text[pos] not in "}]":
+            if opening == "{":
+                key_match = _KEY.match(text, pos)
+                assert key_match is not None, "valid JSON: a property name comes first"
+                key_start, key_end = key_match.span(1)
+                key: Any = _decode_key(text, key_start, key_end)
+                pos = key_match.end()
+            else:
+                key, key_start, key_end = index, -1, -1
+                index += 1
+            if key in members:  # a repeated name: the last one wins, forget what the first held
+                self._forget(path + (key,))
+            if follow and key == follow[0] and text[pos] in "{[":
+                end = self._list(path + (key,), pos, follow[1:])
+            else:
+                end = _value_end(text, pos)
+            members[key] = (pos, end, key_start, key_end)
+            pos = _skip_space(text, end)
+            if text[pos] == ",":
+                pos = _skip_space(text, pos + 1)
+        self._children[path] = members
+        for key, span in members.items():
+            self._spans[path + (key,)] = span
+        return pos + 1
+
+    def _forget(self, path: tuple[Any, ...]) -> None:
+        depth = len(path)
+        for table in (self._spans, self._children):
+            for stale in [p for p in table if p[:depth] == path and len(p) > depth]:
+                del table[stale]
+        self._children.pop(path, None)
 
     def duplicate_warnings(self) -> list[SourceWarning]:
         """Warnings for repeated property names in an object (Azure uses the last one)."""
@@ -283,33 +325,6 @@ def _value_end(text: str, start: int) -> int:
             if depth == 0 and c not in ",:":
                 return m.end()
         raise AssertionError("valid JSON: every value ends") from None  # pragma: no cover
-
-
-def _members(text: str, start: int) -> dict[Any, tuple[int, int, int, int]]:
-    """The spans of the members of the object or array that starts at `start` in comment-free,
-    valid JSON (the last of repeated names wins, as in the parsed value)."""
-    opening = text[start]
-    if opening not in "{[":
-        return {}
-    members: dict[Any, tuple[int, int, int, int]] = {}
-    pos = _skip_space(text, start + 1)
-    index = 0
-    while text[pos] not in "}]":
-        if opening == "{":
-            key_match = _KEY.match(text, pos)
-            assert key_match is not None, "valid JSON: a property name comes first"
-            key_start, key_end = key_match.span(1)
-            key = _decode_key(text, key_start, key_end)
-            pos = key_match.end()
-        else:
-            key, key_start, key_end = index, -1, -1
-            index += 1
-        end = _value_end(text, pos)
-        members[key] = (pos, end, key_start, key_end)
-        pos = _skip_space(text, end)
-        if text[pos] == ",":
-            pos = _skip_space(text, pos + 1)
-    return members
 
 
 def _duplicate_names(text: str) -> list[tuple[str, int]]:
