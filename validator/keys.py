@@ -9,7 +9,8 @@ def find_key(obj: dict[str, Any], name: str) -> str | None:
     if name in obj:
         return name
     lowered = name.lower()
+    size = len(name)
     for key in obj:
-        if key.lower() == lowered:
+        if len(key) == size and key.lower() == lowered:  # the length test spares most lower() calls
             return key
     return None

@@ -2,6 +2,8 @@
 dependencies, variables looked up by a computed name, and API versions picked at deployment time."""
 from __future__ import annotations
 
+import re
+
 from typing import Iterator
 
 from ...expressions.parser import Call, Node, Property
@@ -84,6 +86,10 @@ class DependsOnConditional(Rule):
                 )
 
 
+# variables() given something other than a string literal.
+_COMPUTED_VARIABLE = re.compile(r"variables\s*\(\s*[^'\s)]")
+
+
 class VariableNameComputed(Rule):
     """
     ## What it does
@@ -121,7 +127,7 @@ class VariableNameComputed(Rule):
     remedy = "make one object variable and index it: variables('x')[parameters('y')]"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for entry, call in document_index(ctx.document).calls("variables"):
+        for entry, call in document_index(ctx.document).calls("variables", mentioning=_COMPUTED_VARIABLE):
             if not call.args or not isinstance(call.args[0], Call):
                 continue
             computed = call.args[0]

@@ -2,7 +2,6 @@
 declarations whose bounds, default or allowed values contradict their type."""
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 from ...expressions.parser import is_expression
@@ -21,10 +20,6 @@ from ._scan import (
     template_scopes,
 )
 
-# `deployment().properties.parameters` reads every parameter without naming it.
-_WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
-
-
 @per_document
 def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set[str], bool]]]:
     """For each template with its own scope: the names `parameters('x')` and `variables('x')`
@@ -40,8 +35,6 @@ def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set
             for name, (names, computed) in named_references(text).items():
                 used[name] |= names
                 dynamic[name] = dynamic[name] or computed
-            if not dynamic["parameters"] and _WHOLE_DEPLOYMENT.search(text):
-                dynamic["parameters"] = True
         found[owner] = {name: (used[name], dynamic[name]) for name in used}
     return found
 

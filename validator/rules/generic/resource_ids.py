@@ -265,6 +265,10 @@ def _leave_out_fix(document: Document, path: tuple[Any, ...], call: Call, redund
     return Fix(f"Leave out {shown} in {call.name}()", edits, "safe") if edits else None
 
 
+# What a redundant argument needs: subscription().subscriptionId or resourceGroup().name.
+_DEFAULT_SCOPE = re.compile(r"subscriptionid|resourcegroup\s*\(\s*\)\s*\.\s*name")
+
+
 class ResourceIdRedundantArguments(Rule):
     """
     ## What it does
@@ -304,7 +308,7 @@ class ResourceIdRedundantArguments(Rule):
     remedy = "leave out subscription().subscriptionId and resourceGroup().name: they are the defaults"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for entry, call in document_index(ctx.document).calls("resourceid", "subscriptionresourceid"):
+        for entry, call in document_index(ctx.document).calls("resourceid", "subscriptionresourceid", mentioning=_DEFAULT_SCOPE):
             redundant = _redundant_arguments(call)
             if not redundant:
                 continue
