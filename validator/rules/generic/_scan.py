@@ -299,6 +299,7 @@ def document_index(document: Document) -> DocumentIndex:
             switch[scope.path] = scope.path
             if raw_get(scope.template, "functions") is not None:
                 switch[scope.path + (raw_key(scope.template, "functions"),)] = None
+    switch_keys = {path[-1] for path in switch if path}  # a cheap test before hashing a whole path
     strings: list[StringEntry] = []
     dotted: list[tuple[JsonPath, str]] = []
     append = strings.append
@@ -321,7 +322,7 @@ def document_index(document: Document) -> DocumentIndex:
                     visit(
                         item,
                         child,
-                        switch.get(child, owner) if switch else owner,
+                        switch.get(child, owner) if key in switch_keys else owner,
                         described or (key[:1] in "$mM" and key.lower() in _DESCRIPTIVE),
                     )
         else:
