@@ -261,13 +261,14 @@ def test_the_proof_catches_a_child_that_runs_before_the_vault_or_grants_otherwis
 def test_the_command_takes_the_strategy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "azuredeploy.json"
     path.write_text(template(vault()).replace('"westeurope"', '"[resourceGroup().location]"'), encoding="utf-8")
-    # KV007 stays (an `add` child of a vault deployed with the default 'new'): exit 1, KV001 addressed.
-    assert main(["fix", str(path), "--strategy", "add-policies", "--write"]) == 1
+    # KV001 on the vault and KV007 on its `add` child are both the pattern's own caveat: exit 0.
+    assert main(["fix", str(path), "--strategy", "add-policies", "--write"]) == 0
     err = capsys.readouterr().err
     assert "applied: Move the access policies of the vault 'kv-one'" in err and "KV001 the resource follows a new/existing option" in err
+    assert "KV007 its vault follows a new/existing option" in err
     written = path.read_text(encoding="utf-8")
     assert '"type": "Microsoft.KeyVault/vaults/accessPolicies"' in written and "keyVaultOption" in written
-    assert main(["fix", str(path), "--strategy", "add-policies"]) == 1
+    assert main(["fix", str(path), "--strategy", "add-policies"]) == 0
     assert capsys.readouterr().out == ""  # a second run has nothing to change
 
 
@@ -298,3 +299,32 @@ def test_the_child_waits_for_what_the_vault_waits_for() -> None:
         "[resourceId('Microsoft.Storage/storageAccounts', 'stone')]",
     ]
     assert prove_add_policies(request(text), merged).failures == []
+
+
+POLICY_CHILD = """,
+    {{
+      "type": "Microsoft.KeyVault/vaults/accessPolicies",
+      "apiVersion": "2023-07-01",
+      "name": "[concat(parameters('vaultName'), '/{operation}')]",
+      "dependsOn": ["[resourceId('Microsoft.KeyVault/vaults', parameters('vaultName'))]"],
+      "properties": {{ "accessPolicies": [] }}
+    }}"""
+OPTIONAL = """
+      "condition": "[equals(parameters('keyVaultOption'), 'new')]","""
+OPTION = """,
+    "keyVaultOption": { "type": "string", "defaultValue": "new", "allowedValues": ["new", "existing"] }"""
+
+
+@pytest.mark.parametrize(
+    ("head", "parameters", "operation", "addressed"),
+    [
+        (OPTIONAL, OPTION, "add", True),  # the pattern's own caveat, reported with KV001
+        (OPTIONAL, OPTION, "replace", False),  # replace wipes out-of-band principals whatever the option
+        ("", "", "add", False),  # no option: the vault is redeployed on every run
+    ],
+)
+def test_kv007_on_an_add_child_is_addressed_only_under_an_optional_vault(head: str, parameters: str, operation: str, addressed: bool) -> None:
+    text = template(vault(head=head), POLICY_CHILD.format(operation=operation), parameters=parameters)
+    outcome = fix_template(FixRequest(template="inline.json", text=text, config=Config(select=["KV007"]), fill_missing=True))
+    assert [f.rule_id for f in outcome.addressed] == (["KV007"] if addressed else [])
+    assert [f.rule_id for f, _ in outcome.unfixable] == ([] if addressed else ["KV007"])

@@ -1,4 +1,4 @@
-"""The rules' own fixes (ARM003, ARM004, ARM010, ARM014, ARM015, ARM018, ARM019, KV003, KV006,
+"""The rules' own fixes (ARM002, ARM003, ARM004, ARM010, ARM014, ARM015, ARM018, ARM019, KV003, KV006,
 IDM002, IDM004): the fixed text byte for byte (comments and line endings kept), still a template,
 the rule silent on it, a second run of the fix loop changing nothing; and `arm-validator fix`
 applying safe fixes by default, unsafe ones only with --unsafe-fixes, display-only ones never."""
@@ -117,7 +117,28 @@ _SQL_PARAMETERS = (
     '  "resources": []'
 )
 
+_VARIABLES = (
+    '  "variables": {{\n'
+    "{first}"
+    '    "used": "[concat(\'a\', \'b\')]"{last}\n'
+    "  }},\n"
+    '  "resources": [],\n'
+    '  "outputs": {{ "name": {{ "type": "string", "value": "[variables(\'used\')]" }} }}'
+)
+
 CASES = [
+    pytest.param(
+        "ARM002", "safe",
+        _template(_VARIABLES.format(first='    // left over\n    "stale": "x",\n', last="")),
+        _template(_VARIABLES.format(first="    // left over\n", last="")),
+        id="ARM002 the unused variable goes with its line",
+    ),
+    pytest.param(
+        "ARM002", "safe",
+        _template(_VARIABLES.format(first="", last=',\n    "stale": { "a": 1 }')),
+        _template(_VARIABLES.format(first="", last="")),
+        id="ARM002 the last variable takes the comma before it",
+    ),
     pytest.param(
         "ARM010", "safe",
         _template(_output(f"[resourceId(subscription().subscriptionId, resourceGroup().name, {VNET}, parameters('vnetName'))]")),

@@ -179,8 +179,9 @@ def run_fix(args: argparse.Namespace) -> int:
     for decision in outcome.decisions:
         print(f"state: {_state_said(decision, state)}", file=sys.stderr)
     for finding in outcome.addressed:
+        subject = "its vault" if finding.rule_id == "KV007" else "the resource"  # KV007 is on the vault's `add` child
         print(f"{finding.position.file}:{finding.position.line}:{finding.position.column}: note {finding.rule_id} "
-              "the resource follows a new/existing option: pass 'existing' once it exists "
+              f"{subject} follows a new/existing option: pass 'existing' once it exists "
               "(--state FILE, or --subscription-id with --resource-group, does it)", file=sys.stderr)
     for finding, why in outcome.unfixable:
         print(f"{finding.position.file}:{finding.position.line}:{finding.position.column}: {finding.severity} {finding.rule_id} "

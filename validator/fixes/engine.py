@@ -16,6 +16,9 @@ from typing import Any
 from ..config import Config
 from ..expressions.evaluator import DeploymentContext
 from ..findings import Edit, Finding, Fix
+from ..rules.base import LintContext
+from ..rules.keyvault.access_policy_operation import operation_kind
+from ..rules.keyvault.common import VAULT_ACCESS_POLICIES, parent_vault
 from ..source import (
     Document,
     parameter_file_from_document,
@@ -44,6 +47,7 @@ from .policies_child import add_policies_fix
 from .rbac import rbac_switch_fix
 
 KV001 = "KV001"
+KV007 = "KV007"
 # The rules whose finding is a resource redeployed on every run: the conditional-creation fix.
 CONDITIONAL_RULES = (KV001, "AML003")
 STRATEGIES = ("conditional", "add-policies", "rbac")
@@ -137,6 +141,19 @@ def resource_of(finding: Finding, expansion: Expansion) -> ExpandedResource | No
     return best
 
 
+def _add_under_optional_vault(finding: Finding, expansion: Expansion) -> bool:
+    """A KV007 finding on an `accessPolicies/add` child whose vault follows a new/existing option."""
+    path = tuple(finding.position.json_path)
+    context = LintContext(expansion)
+    for child in context.resources(VAULT_ACCESS_POLICIES):
+        if child.document.path != finding.position.file or path[: len(child.json_path)] != child.json_path:
+            continue
+        vault = parent_vault(context, child) if operation_kind(child) == "add" else None
+        if vault is not None and option_parameter(vault.raw) is not None:
+            return True
+    return False
+
+
 def _allowed(fix: Fix, request: FixRequest) -> bool:
     return fix.applicability == "safe" or (fix.applicability == "unsafe" and request.unsafe)
 
@@ -182,6 +199,10 @@ def _collect(document: Document, findings: list[Finding], expansion: Expansion, 
                 outcome.unfixable.append((finding, fix.reason))
             else:
                 fixes.append(fix)
+        elif finding.rule_id == KV007 and _add_under_optional_vault(finding, expansion):
+            # The `add` restores the template's principals after a run that keeps `new`: the
+            # caveat of the new/existing pattern that KV001 already reports on the vault.
+            outcome.addressed.append(finding)
         elif finding.fix is not None and finding.fix.edits and finding.position.file != document.path:
             # Its edits are offsets into a linked template, not into this text.
             outcome.unfixable.append((finding, f"its fix is in {finding.position.file}: run fix on that file"))

@@ -24,7 +24,7 @@ from ...expressions.parser import (
     try_parse,
     walk,
 )
-from ...findings import Finding, Position, Severity
+from ...findings import Finding, Fix, Position, Severity
 from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
 
@@ -450,6 +450,7 @@ def finding(
     message: str,
     where: Position,
     severity: Severity | None = None,
+    fix: Fix | None = None,
 ) -> Finding:
     """A finding of `rule` at a position built by `position()` or `position_in_string()`."""
     return Finding(
@@ -458,6 +459,7 @@ def finding(
         message=message,
         position=where,
         remedy=rule.remedy,
+        fix=fix,
     )
 
 

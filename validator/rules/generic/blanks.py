@@ -1,7 +1,6 @@
 """ARM019: resource properties given an empty value."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Iterator
 
 from ...findings import Finding, Fix
@@ -109,14 +108,12 @@ class PropertyBlank(Rule):
                 # The nested template is checked through its own declarations.
                 properties = {k: v for k, v in properties.items() if k.lower() != "template"}
             for path, key, kind in _blanks(properties, declaration.child_path("properties")):
-                yield replace(
-                    finding(
-                        self,
-                        ctx,
-                        f"'{key}' of {display_name(ctx, declaration)} is {kind}: Azure receives an explicit empty value, "
-                        "not 'not set'; leave the property out unless emptying it is intended",
-                        position(ctx, path),
-                    ),
+                yield finding(
+                    self,
+                    ctx,
+                    f"'{key}' of {display_name(ctx, declaration)} is {kind}: Azure receives an explicit empty value, "
+                    "not 'not set'; leave the property out unless emptying it is intended",
+                    position(ctx, path),
                     fix=_removal_fix(ctx, path, key),
                 )
 

@@ -1,7 +1,6 @@
 """ARM018: nested deployments that log their request or response content."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterator
 
 from ...expressions.parser import is_expression
@@ -60,14 +59,12 @@ class DeploymentDebugLogging(Rule):
             path = setting + (raw_key(debug, "detailLevel"),) if isinstance(debug, dict) else setting
             if not isinstance(level, str) or is_expression(level) or level.strip().lower() in ("", "none"):
                 continue
-            yield replace(
-                finding(
-                    self,
-                    ctx,
-                    f"the nested deployment {display_name(ctx, declaration)} logs '{level}': values passed to and returned by "
-                    "it, secrets included, are kept in the deployment operations",
-                    position(ctx, path),
-                ),
+            yield finding(
+                self,
+                ctx,
+                f"the nested deployment {display_name(ctx, declaration)} logs '{level}': values passed to and returned by "
+                "it, secrets included, are kept in the deployment operations",
+                position(ctx, path),
                 fix=_removal_fix(ctx, setting),
             )
 

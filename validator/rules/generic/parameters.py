@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ...expressions.parser import is_expression
-from ...findings import Finding
+from ...findings import Finding, Fix
 from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import (
@@ -133,6 +133,10 @@ class VariableNotUsed(Rule):
     ## References
     - https://github.com/Azure/arm-ttk (Variables-Must-Be-Referenced)
     - https://learn.microsoft.com/azure/azure-resource-manager/bicep/linter-rule-no-unused-variables
+
+    ## Fix safety
+    The fix deletes the variable (not a variable of a `copy` block). It is safe: nothing in the
+    template reads it, and a template that reads variables by computed names is never reported.
     """
 
     id = "ARM002"
@@ -162,7 +166,15 @@ class VariableNotUsed(Rule):
                         ctx,
                         f"the variable '{name}'{_where(scope)} is never used",
                         position(ctx, scope.path + (key, name), key=True),
+                        fix=_removal_fix(ctx, scope.path + (key, name), name),
                     )
+
+
+def _removal_fix(ctx: LintContext, path: JsonPath, name: str) -> Fix | None:
+    from ...fixes.edits import remove_member  # only when there is something to fix: lint imports stay small
+
+    edits = remove_member(ctx.document, path)
+    return Fix(f"Remove the unused variable '{name}'", edits, "safe") if edits else None
 
 
 _TYPE_CHECKS: dict[str, tuple[str, Any]] = {

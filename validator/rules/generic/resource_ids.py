@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression
@@ -316,7 +315,4 @@ class ResourceIdRedundantArguments(Rule):
             fix = None if entry.is_key else _leave_out_fix(ctx.document, entry.path, call, redundant)
             for index, shown in redundant:
                 where = entry_position(ctx, entry, call.args[index].span)
-                yield replace(
-                    finding(self, ctx, f"{call.name}() is given {shown}, which is its default: leave the argument out", where),
-                    fix=fix,
-                )
+                yield finding(self, ctx, f"{call.name}() is given {shown}, which is its default: leave the argument out", where, fix=fix)

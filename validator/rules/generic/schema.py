@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import replace
 from typing import Iterator
 
 from ...expressions.parser import is_expression
@@ -116,10 +115,7 @@ class SchemaNotRecognized(Rule):
                     severity="note",
                 )
             elif _normalized(schema) not in current:
-                yield replace(
-                    finding(self, ctx, f"'{quoted(schema)}' is not a deployment template schema", position(ctx, path)),
-                    fix=_schema_fix(ctx, path, schema),
-                )
+                yield finding(self, ctx, f"'{quoted(schema)}' is not a deployment template schema", position(ctx, path), fix=_schema_fix(ctx, path, schema))
 
 
 def _schema_fix(ctx: LintContext, path: JsonPath, schema: str) -> Fix | None:
@@ -213,14 +209,12 @@ class ApiVersionInvalid(Rule):
             where = position(ctx, declaration.path + (key,))
             if match is None:
                 corrected = corrected_api_version(version, today) if isinstance(version, str) else None
-                yield replace(
-                    finding(
-                        self,
-                        ctx,
-                        f"the apiVersion '{quoted(str(version))}' of {name} is not an API version (YYYY-MM-DD, optionally -preview): "
-                        "Azure rejects it (NoRegisteredProviderFound)",
-                        where,
-                    ),
+                yield finding(
+                    self,
+                    ctx,
+                    f"the apiVersion '{quoted(str(version))}' of {name} is not an API version (YYYY-MM-DD, optionally -preview): "
+                    "Azure rejects it (NoRegisteredProviderFound)",
+                    where,
                     fix=_api_version_fix(ctx, declaration.path + (key,), corrected) if corrected else None,
                 )
                 continue

@@ -3,7 +3,6 @@ that are not secure, literal admin credentials, and outputs that return secrets.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Node, Property, is_expression
@@ -120,14 +119,12 @@ class SecureParameterHasDefault(Rule):
             if tree is not None and any(calls(tree, "newguid")):
                 continue
             how = "computed by an expression anyone can evaluate" if tree is not None else "written in the template"
-            yield replace(
-                finding(
-                    self,
-                    ctx,
-                    f"the secure parameter '{parameter.name}' has a default value {how}: "
-                    "every deployment that does not pass a value uses a secret known to whoever reads the template",
-                    position(ctx, parameter.path + (key,)),
-                ),
+            yield finding(
+                self,
+                ctx,
+                f"the secure parameter '{parameter.name}' has a default value {how}: "
+                "every deployment that does not pass a value uses a secret known to whoever reads the template",
+                position(ctx, parameter.path + (key,)),
                 fix=_remove_default_fix(ctx, parameter.name, parameter.path + (key,)),
             )
 
@@ -201,14 +198,12 @@ class PasswordParameterNotSecure(Rule):
                 continue
             type_key = raw_key(decl, "type")
             written = decl.get(type_key)
-            yield replace(
-                finding(
-                    self,
-                    ctx,
-                    f"the parameter '{name}' looks like a secret but is a plain 'string': "
-                    "its value is stored in clear text in the deployment history",
-                    position(ctx, parameter.path + ((type_key,) if type_key in decl else ())),
-                ),
+            yield finding(
+                self,
+                ctx,
+                f"the parameter '{name}' looks like a secret but is a plain 'string': "
+                "its value is stored in clear text in the deployment history",
+                position(ctx, parameter.path + ((type_key,) if type_key in decl else ())),
                 fix=_secure_type_fix(ctx, name, parameter.path + (type_key,), written) if isinstance(written, str) else None,
             )
 
