@@ -109,6 +109,7 @@ def expand_template(
     context = replace(context, scope=scope_of_schema(document.value))
     run = _Run(expansion, document, (), document.value, context, inputs, options, depth=0, parent=None, name=None)
     run.expand()
+    run.release()
     return expansion
 
 
@@ -482,6 +483,14 @@ class _Run:
             self._evaluate_body(resource)
         self._evaluate_outputs()
 
+    def release(self) -> None:
+        """Break the run's reference cycles (its scope calls back into it through bound methods and
+        a resolver) once it is done, so that it, and the template it holds, are freed at once by
+        reference counting rather than kept until the cyclic garbage collector runs."""
+        self.scope = None  # type: ignore[assignment]
+        self.outer_scope = None
+        self.pending_bodies.clear()
+
     def _declarations(self) -> Iterator[tuple[JsonPath, dict[str, Any], str | None]]:
         raw = _get(self.template, "resources")
         key = _key(self.template, "resources")
@@ -808,6 +817,7 @@ class _Run:
         )
         run.expand()
         self.nested_outputs[id(resource)] = run.outputs_value()
+        run.release()
 
     def _nested_context(self, resource: ExpandedResource, template: dict[str, Any], scope: Scope) -> DeploymentContext:
         """Where a nested deployment deploys: its `subscriptionId` and `resourceGroup`, or the parent's."""

@@ -93,24 +93,31 @@ def _resource_entries(template: dict[str, Any], path: JsonPath) -> Iterator[tupl
             yield path + (key, symbol), decl
 
 
-def _declarations_in(scope: TemplateScope) -> Iterator[Declaration]:
-    def visit(path: JsonPath, decl: Any, parent: Declaration | None) -> Iterator[Declaration]:
-        if not isinstance(decl, dict):
-            return
-        rtype = raw_get(decl, "type")
-        rtype = rtype if isinstance(rtype, str) else ""
-        if parent is not None and rtype and not is_expression(rtype) and rtype.count("/") == 0:
-            rtype = f"{parent.type}/{rtype}"
-        declaration = Declaration(path, decl, rtype, scope, parent)
-        yield declaration
-        children = raw_get(decl, "resources")
-        if isinstance(children, list):
-            key = raw_key(decl, "resources")
-            for i, child in enumerate(children):
-                yield from visit(path + (key, i), child, declaration)
+# The walks below are module-level functions, not nested ones: a nested function that calls
+# itself is a reference cycle, which keeps the template it walks alive until the cyclic garbage
+# collector runs, instead of freeing it as soon as the file is done.
 
+
+def _declarations_in(scope: TemplateScope) -> Iterator[Declaration]:
     for path, decl in _resource_entries(scope.template, scope.path):
-        yield from visit(path, decl, None)
+        yield from _declaration_tree(scope, path, decl, None)
+
+
+def _declaration_tree(scope: TemplateScope, path: JsonPath, decl: Any, parent: Declaration | None) -> Iterator[Declaration]:
+    """A declaration and its child resources (`resources` inside it), depth first."""
+    if not isinstance(decl, dict):
+        return
+    rtype = raw_get(decl, "type")
+    rtype = rtype if isinstance(rtype, str) else ""
+    if parent is not None and rtype and not is_expression(rtype) and rtype.count("/") == 0:
+        rtype = f"{parent.type}/{rtype}"
+    declaration = Declaration(path, decl, rtype, scope, parent)
+    yield declaration
+    children = raw_get(decl, "resources")
+    if isinstance(children, list):
+        key = raw_key(decl, "resources")
+        for i, child in enumerate(children):
+            yield from _declaration_tree(scope, path + (key, i), child, declaration)
 
 
 def _nested_template(declaration: Declaration) -> tuple[JsonPath, dict[str, Any], bool] | None:
@@ -154,17 +161,17 @@ def _template_scopes(document: Document) -> list[TemplateScope]:
     if not isinstance(document.value, dict):
         return []
     scopes: list[TemplateScope] = []
-
-    def visit(scope: TemplateScope) -> None:
-        scopes.append(scope)
-        for declaration in _declarations_in(scope):
-            nested = _nested_template(declaration)
-            if nested is not None:
-                path, template, inner = nested
-                visit(TemplateScope(path, template, inner, scope))
-
-    visit(TemplateScope((), document.value, True, None))
+    _add_scope(TemplateScope((), document.value, True, None), scopes)
     return scopes
+
+
+def _add_scope(scope: TemplateScope, scopes: list[TemplateScope]) -> None:
+    scopes.append(scope)
+    for declaration in _declarations_in(scope):
+        nested = _nested_template(declaration)
+        if nested is not None:
+            path, template, inner = nested
+            _add_scope(TemplateScope(path, template, inner, scope), scopes)
 
 
 @dataclass(frozen=True)
@@ -234,10 +241,15 @@ def iter_strings(value: Any, path: JsonPath, skip: frozenset[JsonPath] = frozens
 class StringEntry(NamedTuple):
     """A string of the document that starts with '[' (an expression, or an escaped '[[')."""
 
-    path: JsonPath
+    parent: JsonPath  # the object or array that holds it
+    key: str | int  # its property name or index there
     text: str
     is_key: bool  # a property name
     owner: JsonPath | None  # the template with its own scope whose parameters() and variables() it sees; None in user-defined functions
+
+    @property
+    def path(self) -> JsonPath:
+        return self.parent + (self.key,)
 
 
 @dataclass(frozen=True)
@@ -288,6 +300,49 @@ class DocumentIndex:
 _DESCRIPTIVE = ("$schema", "metadata")  # descriptions and links, not deployed
 
 
+class _StringWalk:
+    """Collects a document's expression strings and dotted strings in one walk."""
+
+    def __init__(self, switch: dict[JsonPath, JsonPath | None]):
+        self.switch = switch  # where the owner changes
+        self.switch_keys = {path[-1] for path in switch if path}  # a cheap test before hashing a whole path
+        self.strings: list[StringEntry] = []
+        self.dotted: list[tuple[JsonPath, str]] = []
+
+    def visit(self, value: Any, path: JsonPath, owner: JsonPath | None, described: bool) -> None:
+        # `type(x) is` rather than isinstance: parsed JSON holds exactly these types, and this
+        # loop runs for every value of every file.
+        append, dotted = self.strings.append, self.dotted
+        if type(value) is dict:
+            for key, item in value.items():
+                if key[:1] == "[":
+                    append(StringEntry(path, key, key, True, owner))
+                kind = type(item)
+                if kind is str:
+                    if item[:1] == "[":
+                        append(StringEntry(path, key, item, False, owner))
+                    if "." in item and not described and key.lower() not in _DESCRIPTIVE:
+                        dotted.append((path + (key,), item))
+                elif kind is dict or kind is list:
+                    child = path + (key,)
+                    self.visit(
+                        item,
+                        child,
+                        self.switch.get(child, owner) if key in self.switch_keys else owner,
+                        described or (key[:1] in "$mM" and key.lower() in _DESCRIPTIVE),
+                    )
+        else:
+            for index, item in enumerate(value):
+                kind = type(item)
+                if kind is str:
+                    if item[:1] == "[":
+                        append(StringEntry(path, index, item, False, owner))
+                    if "." in item and not described:
+                        dotted.append((path + (index,), item))
+                elif kind is dict or kind is list:
+                    self.visit(item, path + (index,), owner, described)
+
+
 @per_document
 def document_index(document: Document) -> DocumentIndex:
     """The document's expression strings, which template scope each belongs to, and the calls in
@@ -299,46 +354,11 @@ def document_index(document: Document) -> DocumentIndex:
             switch[scope.path] = scope.path
             if raw_get(scope.template, "functions") is not None:
                 switch[scope.path + (raw_key(scope.template, "functions"),)] = None
-    switch_keys = {path[-1] for path in switch if path}  # a cheap test before hashing a whole path
-    strings: list[StringEntry] = []
-    dotted: list[tuple[JsonPath, str]] = []
-    append = strings.append
-
-    def visit(value: Any, path: JsonPath, owner: JsonPath | None, described: bool) -> None:
-        # `type(x) is` rather than isinstance: parsed JSON holds exactly these types, and this
-        # loop runs for every value of every file.
-        if type(value) is dict:
-            for key, item in value.items():
-                if key[:1] == "[":
-                    append(StringEntry(path + (key,), key, True, owner))
-                kind = type(item)
-                if kind is str:
-                    if item[:1] == "[":
-                        append(StringEntry(path + (key,), item, False, owner))
-                    if "." in item and not described and key.lower() not in _DESCRIPTIVE:
-                        dotted.append((path + (key,), item))
-                elif kind is dict or kind is list:
-                    child = path + (key,)
-                    visit(
-                        item,
-                        child,
-                        switch.get(child, owner) if key in switch_keys else owner,
-                        described or (key[:1] in "$mM" and key.lower() in _DESCRIPTIVE),
-                    )
-        else:
-            for index, item in enumerate(value):
-                kind = type(item)
-                if kind is str:
-                    if item[:1] == "[":
-                        append(StringEntry(path + (index,), item, False, owner))
-                    if "." in item and not described:
-                        dotted.append((path + (index,), item))
-                elif kind is dict or kind is list:
-                    visit(item, path + (index,), owner, described)
-
+    walk = _StringWalk(switch)
     root = document.value
     if isinstance(root, (dict, list)):
-        visit(root, (), () if isinstance(root, dict) else None, False)
+        walk.visit(root, (), () if isinstance(root, dict) else None, False)
+    strings, dotted = walk.strings, walk.dotted
     by_owner: dict[JsonPath | None, list[StringEntry]] = {}
     for entry in strings:
         by_owner.setdefault(entry.owner, []).append(entry)
