@@ -33,6 +33,13 @@ def code_only(text: str) -> str:
     return _STRING_OR_COMMENT.sub(blank, text)
 
 
+def _line_end(text: str, offset: int) -> int:
+    """Where the line holding `offset` ends, before its line break (`\n` or `\r\n`)."""
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    return end - 1 if end > 0 and text[end - 1] == "\r" else end
+
+
 def _code(document: Document) -> str:
     """The document's text with comments blanked: the text itself when it has none."""
     return code_only(document.text) if document.had_comments else document.text
@@ -173,10 +180,7 @@ def insert_members(
     comma_end = after + 1 if after < len(code) and code[after] == "," else last.end_offset
     if starts_line(text, last_key.offset):
         indent = line_indent(text, last_key.offset)
-        line_end = text.find("\n", comma_end)
-        line_end = len(text) if line_end < 0 else line_end
-        if line_end > 0 and text[line_end - 1] == "\r":
-            line_end -= 1
+        line_end = _line_end(text, comma_end)
         if not code[comma_end:line_end].strip():
             # After the last member's line, comments on it included.
             comma = () if comma_end > last.end_offset else (Edit(last.end_offset, last.end_offset, ","),)
@@ -223,10 +227,7 @@ def insert_elements(document: Document, array_path: tuple[Any, ...], values: Seq
     comma_end = following + 1 if has_comma else anchor.end_offset
     if starts_line(text, anchor.offset):
         indent = line_indent(text, anchor.offset)
-        line_end = text.find("\n", comma_end)
-        line_end = len(text) if line_end < 0 else line_end
-        if line_end > 0 and text[line_end - 1] == "\r":
-            line_end -= 1
+        line_end = _line_end(text, comma_end)
         if not code[comma_end:line_end].strip():
             # After the anchor's line, comments on it included.
             if has_comma:

@@ -23,12 +23,11 @@ from ..rules.keyvault.common import (
     evaluated_property,
     parent_vault,
 )
-from ..source import SourceError, parse_document
 from ..template.model import ExpandedResource, Expansion
 from .conditional import option_parameter
 from .engine import FixRequest, fix_template, lint_document, root_option
 from .policies_child import declared_vaults, runs_after_its_vault
-from .proof import Proof, _added_parameters, _plain
+from .proof import Proof, _added_parameters, _plain, compare
 
 Identity = tuple[Any, ...]
 Principal = tuple[str, str, str]  # tenant, object, application: a value, or "?" + the expression
@@ -144,15 +143,11 @@ def prove_add_policies(request: FixRequest, fixed_text: str) -> Proof:
     """Check `fixed_text` against `request.text` (see the module docstring)."""
     request = replace(request, strategy="add-policies", state=None)
     proof = Proof()
-    try:
-        fixed = parse_document(fixed_text, request.template)
-    except SourceError as err:
-        proof.failures.append(f"the fixed text does not parse: {err}")
+    compared = compare(request, fixed_text, proof)
+    if compared is None:
         return proof
-    original = parse_document(request.text, request.template)
-    parameters = parse_document(request.parameters_text, request.parameters_file or "<p>") if request.parameters_text else None
-    _, before = lint_document(original, request, parameters)
-    _, after_new = lint_document(fixed, request, parameters)
+    original, fixed, parameters = compared.original, compared.fixed, compared.parameters
+    before, after_new = compared.before, compared.after_new
     optioned_before = {_identity(v) for v in before.resources if v.type_lower == VAULTS and option_parameter(v.raw)}
     vaults = [v for v in after_new.resources if v.type_lower == VAULTS and not v.existing and option_parameter(v.raw)
               and _identity(v) not in optioned_before]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..expressions.values import Unknown
-from ..source import SourceError, parse_document
+from ..source import Document, SourceError, parse_document
 from ..template.model import ExpandedResource, Expansion
 from .conditional import KIND_BY_TYPE, option_parameter
 from .engine import (
@@ -83,18 +83,39 @@ def _deployed_resources(expansion: Expansion, options: set[str] = frozenset()) -
     return out
 
 
-def prove_fix(request: FixRequest, fixed_text: str) -> Proof:
-    """Check `fixed_text` against `request.text` (see the module docstring)."""
-    proof = Proof()
+@dataclass
+class Compared:
+    """A template and its fixed text, both parsed and expanded with the request's parameters."""
+
+    original: Document
+    fixed: Document
+    parameters: Document | None
+    before: Expansion
+    after_new: Expansion  # the fixed text with every option at its default, `new`
+
+
+def compare(request: FixRequest, fixed_text: str, proof: Proof) -> Compared | None:
+    """Parse and expand both texts; None (and a failure in `proof`) when the fixed one does not parse."""
     try:
         fixed = parse_document(fixed_text, request.template)
     except SourceError as err:
         proof.failures.append(f"the fixed text does not parse: {err}")
-        return proof
+        return None
     original = parse_document(request.text, request.template)
     parameters = parse_document(request.parameters_text, request.parameters_file or "<p>") if request.parameters_text else None
     _, before = lint_document(original, request, parameters)
     _, after_new = lint_document(fixed, request, parameters)
+    return Compared(original, fixed, parameters, before, after_new)
+
+
+def prove_fix(request: FixRequest, fixed_text: str) -> Proof:
+    """Check `fixed_text` against `request.text` (see the module docstring)."""
+    proof = Proof()
+    compared = compare(request, fixed_text, proof)
+    if compared is None:
+        return proof
+    original, fixed, parameters = compared.original, compared.fixed, compared.parameters
+    before, after_new = compared.before, compared.after_new
     targets = [r for r in after_new.resources if r.type_lower in KIND_BY_TYPE and option_parameter(r.raw)
                and not option_parameter(_raw_at(original, r.json_path))]
     proof.options = sorted({name for r in targets if (name := root_option(fixed, r))})
