@@ -3,14 +3,17 @@ that are not secure, literal admin credentials, and outputs that return secrets.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Node, Property, is_expression
 from ...findings import Finding, Fix, Severity
+from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import (
     DEPLOYMENTS,
     JsonPath,
+    ParameterDeclaration,
     TemplateScope,
     calls,
     declarations,
@@ -19,6 +22,7 @@ from ._scan import (
     iter_strings,
     literal_argument,
     parameter_declarations,
+    per_document,
     position,
     position_in_string,
     template_scopes,
@@ -43,16 +47,22 @@ def parameter_type(template: dict[str, Any], decl: Any) -> str:
     return ""
 
 
-def is_secure(template: dict[str, Any], decl: Any) -> bool:
-    return parameter_type(template, decl) in SECURE_TYPES
+@per_document
+def typed_parameters(document: Document) -> list[tuple[ParameterDeclaration, str]]:
+    """Every parameter declaration of the file with its type (as `parameter_type`): ARM003, ARM004
+    and ARM006 all judge parameters by type."""
+    return [(parameter, parameter_type(parameter.scope.template, parameter.decl)) for parameter in parameter_declarations(document)]
 
 
-def secure_parameters(template: dict[str, Any]) -> dict[str, str]:
-    """The secure parameters of a template: lower-case name -> name as declared."""
-    parameters = raw_get(template, "parameters")
-    if not isinstance(parameters, dict):
-        return {}
-    return {name.lower(): name for name, decl in parameters.items() if is_secure(template, decl)}
+@per_document
+def secure_parameters(document: Document) -> dict[JsonPath, dict[str, str]]:
+    """The secure parameters of each template object of the file, by the template's path:
+    lower-case name -> name as declared."""
+    found: dict[JsonPath, dict[str, str]] = {}
+    for parameter, ptype in typed_parameters(document):
+        if ptype in SECURE_TYPES:
+            found.setdefault(parameter.scope.path, {})[parameter.name.lower()] = parameter.name
+    return found
 
 
 # --- ARM003 -----------------------------------------------------------------------------------------
@@ -109,8 +119,8 @@ class SecureParameterHasDefault(Rule):
     remedy = "remove the default and pass the secret at deployment time (for example a Key Vault reference)"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for parameter in parameter_declarations(ctx.document):
-            if not is_secure(parameter.scope.template, parameter.decl):
+        for parameter, ptype in typed_parameters(ctx.document):
+            if ptype not in SECURE_TYPES:
                 continue
             key = raw_key(parameter.decl, "defaultValue")
             if key not in parameter.decl or not _has_string_leaf(parameter.decl[key]):
@@ -145,6 +155,12 @@ _NOT_A_SECRET = re.compile(
     r"name|version|ur[il]|path|permission|policy|type|mode|expir|rotation|length|(?:id|ids)$",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=8192)  # parameter names repeat across templates (`location`, `tags`, ...)
+def _names_a_secret(name: str) -> bool:
+    """A parameter name that says it holds a secret, not one that describes a secret."""
+    return bool(_PASSWORD_LIKE.search(name)) and not _NOT_A_SECRET.search(name)
 
 
 class PasswordParameterNotSecure(Rule):
@@ -190,11 +206,12 @@ class PasswordParameterNotSecure(Rule):
     remedy = "declare the parameter as securestring"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for parameter in parameter_declarations(ctx.document):
+        for parameter, ptype in typed_parameters(ctx.document):
             name, decl = parameter.name, parameter.decl
-            if raw_get(decl, "allowedValues") is not None or parameter_type(parameter.scope.template, decl) != "string":
+            # The name first: it rules out almost every parameter without a look inside.
+            if not _names_a_secret(name):
                 continue
-            if not _PASSWORD_LIKE.search(name) or _NOT_A_SECRET.search(name):
+            if ptype != "string" or raw_get(decl, "allowedValues") is not None:
                 continue
             type_key = raw_key(decl, "type")
             written = decl.get(type_key)
@@ -227,17 +244,24 @@ _CREDENTIALS: dict[str, tuple[Severity, str]] = {
 }
 
 
-def _credential_properties(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
-    """`(path, key, value)` of every credential property below `value`."""
-    if isinstance(value, dict):
+_CREDENTIAL_LENGTHS = frozenset(len(name) for name in _CREDENTIALS)  # a cheap test before lower()
+
+
+def _credential_properties(value: Any, path: JsonPath, found: list[tuple[JsonPath, str, Any]]) -> None:
+    """Adds `(path, key, value)` of every credential property below `value` (an object or an
+    array) to `found`."""
+    # `type(x) is` rather than isinstance: parsed JSON holds exactly these types, and this walks
+    # every property of every resource.
+    if type(value) is dict:
         for key, item in value.items():
-            if key.lower() in _CREDENTIALS:
-                yield path + (key,), key, item
-            else:
-                yield from _credential_properties(item, path + (key,))
-    elif isinstance(value, list):
+            if len(key) in _CREDENTIAL_LENGTHS and key.lower() in _CREDENTIALS:
+                found.append((path + (key,), key, item))
+            elif type(item) is dict or type(item) is list:
+                _credential_properties(item, path + (key,), found)
+    else:
         for i, item in enumerate(value):
-            yield from _credential_properties(item, path + (i,))
+            if type(item) is dict or type(item) is list:
+                _credential_properties(item, path + (i,), found)
 
 
 class AdminCredentialIsLiteral(Rule):
@@ -282,11 +306,13 @@ class AdminCredentialIsLiteral(Rule):
             properties = raw_get(declaration.raw, "properties")
             if not isinstance(properties, dict):
                 continue
-            base = declaration.child_path("properties")
             if declaration.type_lower == DEPLOYMENTS:
                 # The nested template's own resources are declarations of their own.
                 properties = {k: v for k, v in properties.items() if k.lower() != "template"}
-            for path, key, value in _credential_properties(properties, base):
+            found: list[tuple[JsonPath, str, Any]] = []
+            _credential_properties(properties, (), found)
+            for relative, key, value in found:
+                path = declaration.child_path("properties") + relative
                 if isinstance(value, dict) and isinstance(raw_get(value, "value"), str):
                     path, value = path + (raw_key(value, "value"),), raw_get(value, "value")
                 if not isinstance(value, str) or not value.strip():
@@ -348,29 +374,68 @@ def _revealed_calls(node: Node) -> Iterator[Call]:
         yield from _revealed_calls(node.target)
 
 
-def _secret_sources(scope: TemplateScope, text: str, secure: dict[str, str], depth: int = 0) -> Iterator[tuple[str, tuple[int, int]]]:
-    """What in an expression returns a secret: `list*()` calls and secure parameters, followed
-    through variables, as `(description, span in text)`; for a secret inside a variable the span
-    is the `variables()` call's. `secure`: the secure parameters of the template that owns `scope`."""
+@lru_cache(maxsize=65536)  # expressions repeat across templates: parse and walk each text once
+def _revealed_references(text: str) -> tuple[tuple[str, str, tuple[int, int]], ...]:
+    """The revealed calls of an expression that can return a secret, in walk order, as
+    `(kind, name, span)`: `("list", function name)` for a `list*()` call, `("parameters", name)`
+    and `("variables", name)` for a reference by a literal name."""
     tree = try_parse(text)
-    if tree is None or depth > MAX_VARIABLE_DEPTH:
-        return
-    owner = scope.owner.template
+    if tree is None:
+        return ()
+    found: list[tuple[str, str, tuple[int, int]]] = []
     for node in _revealed_calls(tree):
         lowered = node.name.lower()
         if lowered.startswith("list") and len(lowered) > 4:
-            yield f"{node.name}()", node.span
-        elif lowered == "parameters":
+            found.append(("list", node.name, node.span))
+        elif lowered == "parameters" or lowered == "variables":
             name = literal_argument(node)
-            if name is not None and name.lower() in secure:
-                yield f"the secure parameter '{secure[name.lower()]}'", node.span
-        elif lowered == "variables":
-            name = literal_argument(node)
-            variable = raw_get(raw_get(owner, "variables"), name) if name else None
-            for _, inner, _ in iter_strings(variable, ()):
-                for description, _ in _secret_sources(scope, inner, secure, depth + 1):
+            if name is not None:
+                found.append((lowered, name, node.span))
+    return tuple(found)
+
+
+class _SecretTracer:
+    """Finds what in an expression returns a secret, for the expressions of one template that owns
+    its parameters and variables. What a variable holds is worked out once, not again for every
+    output that uses it."""
+
+    def __init__(self, owner: TemplateScope, secure: dict[str, str]):
+        self.variables = raw_get(owner.template, "variables")
+        self.secure = secure  # the owner's secure parameters: lower-case name -> name as declared
+        self._in_variable: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    def sources(self, text: str, depth: int = 0) -> Iterator[tuple[str, tuple[int, int]]]:
+        """`list*()` calls and secure parameters in `text`, followed through variables, as
+        `(description, span in text)`; for a secret inside a variable the span is the
+        `variables()` call's."""
+        if depth > MAX_VARIABLE_DEPTH:
+            return
+        # A cheap test spares parsing most outputs: nothing to find without these names.
+        lowered = text.lower()
+        if "list" not in lowered and "variables" not in lowered and not (self.secure and "parameters" in lowered):
+            return
+        for kind, name, span in _revealed_references(text):
+            if kind == "list":
+                yield f"{name}()", span
+            elif kind == "parameters":
+                if name.lower() in self.secure:
+                    yield f"the secure parameter '{self.secure[name.lower()]}'", span
+            elif name:
+                for description in self._variable_sources(name, depth + 1):
                     # Name the variable the output uses; the ones behind it are one click away.
-                    yield (f"{description} (through the variable '{name}')" if depth == 0 else description), node.span
+                    yield (f"{description} (through the variable '{name}')" if depth == 0 else description), span
+
+    def _variable_sources(self, name: str, depth: int) -> tuple[str, ...]:
+        """The descriptions of the secrets inside the variable `name` whose strings are read at
+        `depth` (the depth decides where a long chain of variables is cut off)."""
+        key = (name, depth)
+        found = self._in_variable.get(key)
+        if found is None:
+            variable = raw_get(self.variables, name)
+            found = self._in_variable[key] = tuple(
+                description for _, inner, _ in iter_strings(variable, ()) for description, _ in self.sources(inner, depth)
+            )
+        return found
 
 
 class OutputContainsSecret(Rule):
@@ -414,12 +479,17 @@ class OutputContainsSecret(Rule):
     remedy = "do not output secrets: return the resource ID, or declare the output securestring"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
+        secure = secure_parameters(ctx.document)
+        tracers: dict[JsonPath, _SecretTracer] = {}  # by owner template: nested ones may share it
         for scope in template_scopes(ctx.document):
             outputs = raw_get(scope.template, "outputs")
             if not isinstance(outputs, dict):
                 continue
             section = raw_key(scope.template, "outputs")
-            secure = secure_parameters(scope.owner.template)
+            owner = scope.owner
+            tracer = tracers.get(owner.path)
+            if tracer is None:
+                tracer = tracers[owner.path] = _SecretTracer(owner, secure.get(owner.path, {}))
             for name, decl in outputs.items():
                 if not isinstance(decl, dict) or parameter_type(scope.template, decl) in SECURE_TYPES:
                     continue
@@ -428,7 +498,7 @@ class OutputContainsSecret(Rule):
                     if spelled not in decl:
                         continue
                     for path, text, is_key in iter_strings(decl[spelled], scope.path + (section, name, spelled)):
-                        for description, span in _secret_sources(scope, text, secure):
+                        for description, span in tracer.sources(text):
                             where = position(ctx, path) if is_key else position_in_string(ctx, path, span)
                             yield finding(
                                 self,

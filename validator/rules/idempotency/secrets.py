@@ -17,19 +17,44 @@ def _is_secret_property(key: str) -> bool:
     return key.lower().endswith(_SECRET_SUFFIXES)
 
 
-def _secret_properties(raw: Any, evaluated: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
-    """(path, raw value, evaluated value) of every password-like property under `properties`."""
+def _secret_values(evaluated: Any, keys: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(keys, value) of every password-like property in the evaluated `evaluated`, `keys` the way
+    there: object keys as evaluated, array indices."""
     if isinstance(evaluated, dict):
         for key, value in evaluated.items():
-            raw_value = raw_get(raw, key) if isinstance(raw, dict) else None
-            key_path = path + ((raw_key(raw, key) if isinstance(raw, dict) else key),)
-            if _is_secret_property(key) and not isinstance(value, (dict, list)):
-                yield key_path, raw_value, value
-            else:
-                yield from _secret_properties(raw_value, value, key_path)
+            if isinstance(value, (dict, list)):
+                yield from _secret_values(value, keys + (key,))
+            elif _is_secret_property(key):
+                yield keys + (key,), value
     elif isinstance(evaluated, list):
         for i, value in enumerate(evaluated):
-            yield from _secret_properties(raw[i] if isinstance(raw, list) and i < len(raw) else None, value, path + (i,))
+            if isinstance(value, (dict, list)):
+                yield from _secret_values(value, keys + (i,))
+
+
+def _as_written(raw: Any, keys: tuple[Any, ...], path: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """The source path (keys spelled as in the template) and the raw value at evaluated `keys`
+    below `raw`; the raw value is None where the template has nothing there (a value that comes
+    from a parameter or a variable)."""
+    for key in keys:
+        if isinstance(key, int):
+            path += (key,)
+            raw = raw[key] if isinstance(raw, list) and key < len(raw) else None
+        elif isinstance(raw, dict):
+            path += (raw_key(raw, key),)
+            raw = raw_get(raw, key)
+        else:
+            path += (key,)
+            raw = None
+    return path, raw
+
+
+def _secret_properties(raw: Any, evaluated: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
+    """(path, raw value, evaluated value) of every password-like property under `properties`."""
+    # The walk reads only the evaluated value; the raw one is looked up for the few that match.
+    for keys, value in _secret_values(evaluated, ()):
+        key_path, raw_value = _as_written(raw, keys, path)
+        yield key_path, raw_value, value
 
 
 class SecretRegeneratedEveryRun(Rule):
