@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ...findings import Finding, Fix
-from ..base import LintContext, Rule, raw_get
+from ..base import LintContext, Rule, raw_key
 from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
 
 # Properties that may be empty (arm-ttk's list): template sections, optional-parameter defaults,
@@ -31,31 +31,34 @@ MAY_BE_EMPTY = frozenset(
 )
 
 
-def _kind(value: Any) -> str | None:
-    """What kind of blank `value` is, or None when it is not blank."""
-    if value == "":
-        return "an empty string"
-    if value == {} and isinstance(value, dict):
-        return "an empty object"
-    if value == [] and isinstance(value, list):
-        return "an empty array"
-    return None
+def _exempt(key: str) -> bool:
+    """A property that may be empty: listed in `MAY_BE_EMPTY`, or named by an expression or a
+    resource ID (user-assigned identities)."""
+    stripped = key.lstrip()
+    return key.lower() in MAY_BE_EMPTY or stripped.startswith("[") or stripped.lower().startswith("/subscriptions/")
 
 
-def _blanks(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str, str]]:
-    """`(path, property, kind)` of every blank property value below `value`."""
-    if isinstance(value, dict):
+_KINDS = {str: "an empty string", dict: "an empty object", list: "an empty array"}
+
+
+def _blanks(value: Any, path: JsonPath, found: list[tuple[JsonPath, str, str]]) -> None:
+    """Adds `(path, property, kind)` of every blank property value below `value` (an object or
+    an array) to `found`. This walks every value of every resource: paths are only built for
+    containers and blanks, and whether a property may be empty is only asked of a blank one."""
+    if type(value) is dict:  # parsed JSON holds exactly these types
         for key, item in value.items():
-            exempt = key.lower() in MAY_BE_EMPTY or key.lstrip().startswith("[") or key.lstrip().lower().startswith("/subscriptions/")
-            kind = _kind(item)
-            if kind is not None:
-                if not exempt:
-                    yield path + (key,), key, kind
-            else:
-                yield from _blanks(item, path + (key,))
-    elif isinstance(value, list):
+            kind = type(item)
+            if kind is str or kind is dict or kind is list:
+                if not item:
+                    if not _exempt(key):
+                        found.append((path + (key,), key, _KINDS[kind]))
+                elif kind is not str:
+                    _blanks(item, path + (key,), found)
+    else:
         for i, item in enumerate(value):
-            yield from _blanks(item, path + (i,))
+            # A blank array element is not a property: only its contents are looked at.
+            if (type(item) is dict or type(item) is list) and item:
+                _blanks(item, path + (i,), found)
 
 
 class PropertyBlank(Rule):
@@ -101,13 +104,16 @@ class PropertyBlank(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for declaration in declarations(ctx.document):
-            properties = raw_get(declaration.raw, "properties")
+            section = raw_key(declaration.raw, "properties")
+            properties = declaration.raw.get(section)
             if not isinstance(properties, dict) or declaration.existing:
                 continue
             if declaration.type_lower == DEPLOYMENTS:
                 # The nested template is checked through its own declarations.
                 properties = {k: v for k, v in properties.items() if k.lower() != "template"}
-            for path, key, kind in _blanks(properties, declaration.child_path("properties")):
+            found: list[tuple[JsonPath, str, str]] = []
+            _blanks(properties, declaration.path + (section,), found)
+            for path, key, kind in found:
                 yield finding(
                     self,
                     ctx,

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from ...expressions.parser import Call, Node, Property
 from ...findings import Finding
-from ..base import LintContext, Rule, raw_get
+from ..base import LintContext, Rule, raw_key
 from ._scan import (
     builtin_calls,
     declarations,
@@ -69,10 +69,10 @@ class DependsOnConditional(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for declaration in declarations(ctx.document):
-            depends_on = raw_get(declaration.raw, "dependsOn")
+            key = raw_key(declaration.raw, "dependsOn")
+            depends_on = declaration.raw.get(key)
             if not isinstance(depends_on, list):
                 continue
-            base = declaration.child_path("dependsOn")
             for i, entry in enumerate(depends_on):
                 condition = _choosing_if(try_parse(entry))
                 if condition is None:
@@ -82,7 +82,7 @@ class DependsOnConditional(Rule):
                     ctx,
                     f"a dependency of {display_name(ctx, declaration)} is chosen with if(): "
                     "depend on the resource itself, Azure drops dependencies on resources that are not deployed",
-                    position_in_string(ctx, base + (i,), condition.span),
+                    position_in_string(ctx, declaration.path + (key, i), condition.span),
                 )
 
 

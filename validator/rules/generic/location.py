@@ -59,8 +59,10 @@ class LocationHardcoded(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for parameter in parameter_declarations(ctx.document):
+            if parameter.name.lower() != "location":
+                continue
             default_key = raw_key(parameter.decl, "defaultValue")
-            if parameter.name.lower() != "location" or default_key not in parameter.decl:
+            if default_key not in parameter.decl:
                 continue
             default = parameter.decl[default_key]
             if _is_literal_region(default):
@@ -73,7 +75,7 @@ class LocationHardcoded(Rule):
                 )
         for declaration in declarations(ctx.document):
             location = raw_get(declaration.raw, "location")
-            if declaration.existing or not _is_literal_region(location):
+            if not _is_literal_region(location) or declaration.existing:
                 continue
             yield finding(
                 self,
@@ -155,9 +157,9 @@ class LocationMissing(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for declaration in declarations(ctx.document):
-            if declaration.parent is not None or declaration.existing:
+            if declaration.parent is not None or declaration.type_lower not in LOCATION_REQUIRED:
                 continue
-            if declaration.type_lower not in LOCATION_REQUIRED or raw_key(declaration.raw, "location") in declaration.raw:
+            if declaration.existing or raw_key(declaration.raw, "location") in declaration.raw:
                 continue
             yield finding(
                 self,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression
 from ...findings import Finding, Fix
 from ...source import Document
-from ..base import LintContext, Rule, raw_get
+from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import (
     DEPLOYMENTS,
     Declaration,
@@ -64,6 +65,8 @@ _RESOURCE_ID = re.compile(
     r"|providers/[^/]+/[^/]+/[^/]+(?:/[^/]+)*)$",
     re.IGNORECASE,
 )
+# What a reportable ID starts with: an expression, or a literal ID (`_RESOURCE_ID` starts with '/').
+_ID_STARTS = ("[", "/")
 _PROVIDER_PATH = re.compile(r"/providers/|/resourcegroups/|^/?subscriptions/", re.IGNORECASE)
 _ASSEMBLERS = ("concat", "format")
 _ID_FUNCTIONS = frozenset(
@@ -71,18 +74,29 @@ _ID_FUNCTIONS = frozenset(
 )
 
 
-def _id_properties(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
-    """`(path, key, value)` of every `...Id` property below `value`, tags and metadata left out."""
-    if isinstance(value, dict):
+def _is_id_property(key: str) -> bool:
+    """A property named `...Id` that can hold a resource ID (not one of `NOT_RESOURCE_IDS`)."""
+    # The last character first: most keys do not end in 'd' (or a newline, which `$` allows).
+    return key[-1:] in ("d", "D", "\n") and _ID_PROPERTY.search(key) is not None and key.lower() not in NOT_RESOURCE_IDS
+
+
+def _id_strings(value: Any, path: tuple[Any, ...], found: list[tuple[tuple[Any, ...], str, str]]) -> None:
+    """Adds `(path, key, text)` of every `...Id` property below `value` (an object or an array)
+    whose value is a string that can be a resource ID or an expression to `found`, tags and
+    metadata left out. This walks every value of every resource: paths are only built for
+    containers and what is found."""
+    if type(value) is dict:  # parsed JSON holds exactly these types
         for key, item in value.items():
-            if key.lower() in ("tags", "metadata"):
-                continue
-            if _ID_PROPERTY.search(key) and key.lower() not in NOT_RESOURCE_IDS:
-                yield path + (key,), key, item
-            yield from _id_properties(item, path + (key,))
-    elif isinstance(value, list):
+            kind = type(item)
+            if kind is str:
+                if item[:1] in _ID_STARTS and _is_id_property(key):
+                    found.append((path + (key,), key, item))
+            elif (kind is dict or kind is list) and key.lower() not in ("tags", "metadata"):
+                _id_strings(item, path + (key,), found)
+    else:
         for i, item in enumerate(value):
-            yield from _id_properties(item, path + (i,))
+            if type(item) is dict or type(item) is list:
+                _id_strings(item, path + (i,), found)
 
 
 def _outside_id_functions(node: Node) -> Iterator[Call]:
@@ -130,6 +144,7 @@ def _assembled_by_hand(tree: Node) -> Call | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # the same ID expressions repeat across resources and templates
 def _problem(value: str) -> tuple[str, tuple[int, int] | None] | None:
     """What is wrong with an ID written as `value`, and where in it."""
     if not is_expression(value):
@@ -146,6 +161,14 @@ def _problem(value: str) -> tuple[str, tuple[int, int] | None] | None:
     assembled = _assembled_by_hand(tree)
     if assembled is not None:
         return f"a resource ID assembled with {assembled.name}()", assembled.span
+    return None
+
+
+def _variable_read(value: str) -> str | None:
+    """`x` when `value` is exactly `[variables('x')]`: the ID is then followed into the variable."""
+    tree = try_parse(value)
+    if isinstance(tree, Call) and tree.namespace is None and tree.name.lower() == "variables":
+        return literal_argument(tree)
     return None
 
 
@@ -191,37 +214,39 @@ class ResourceIdNotDerived(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for declaration in declarations(ctx.document):
-            if declaration.type_lower in SKIPPED_TYPES:
+            type_lower = declaration.type_lower
+            if type_lower in SKIPPED_TYPES:
                 continue
-            properties = raw_get(declaration.raw, "properties")
+            section = raw_key(declaration.raw, "properties")
+            properties = declaration.raw.get(section)
             if not isinstance(properties, dict):
                 continue
-            if declaration.type_lower == DEPLOYMENTS:
+            if type_lower == DEPLOYMENTS:
                 properties = {k: v for k, v in properties.items() if k.lower() != "template"}
-            for path, key, value in _id_properties(properties, declaration.child_path("properties")):
+            found: list[tuple[tuple[Any, ...], str, str]] = []
+            _id_strings(properties, declaration.path + (section,), found)
+            for path, key, value in found:
                 yield from self._check_value(ctx, declaration, path, key, value)
 
-    def _check_value(self, ctx: LintContext, declaration: Declaration, path: tuple[Any, ...], key: str, value: Any) -> Iterator[Finding]:
-        if not isinstance(value, str):
-            return
-        name = display_name(ctx, declaration)
+    def _check_value(self, ctx: LintContext, declaration: Declaration, path: tuple[Any, ...], key: str, value: str) -> Iterator[Finding]:
         problem = _problem(value)
         if problem is not None:
             what, span = problem
             where = position_in_string(ctx, path, span) if span else position(ctx, path)
-            yield finding(self, ctx, f"'{key}' of {name} is {what}", where)
+            yield finding(self, ctx, f"'{key}' of {display_name(ctx, declaration)} is {what}", where)
             return
-        tree = try_parse(value)
-        if isinstance(tree, Call) and tree.namespace is None and tree.name.lower() == "variables":
-            variable_name = literal_argument(tree)
-            variable = raw_get(raw_get(declaration.scope.owner.template, "variables"), variable_name) if variable_name else None
-            for _, text, _ in iter_strings(variable, ()):
-                found = _problem(text)
-                if found is not None:
-                    yield finding(
-                        self, ctx, f"'{key}' of {name} is {found[0]} (in the variable '{variable_name}')", position(ctx, path)
-                    )
-                    return
+        variable_name = _variable_read(value)
+        variable = raw_get(raw_get(declaration.scope.owner.template, "variables"), variable_name) if variable_name else None
+        for _, text, _ in iter_strings(variable, ()):
+            found = _problem(text)
+            if found is not None:
+                yield finding(
+                    self,
+                    ctx,
+                    f"'{key}' of {display_name(ctx, declaration)} is {found[0]} (in the variable '{variable_name}')",
+                    position(ctx, path),
+                )
+                return
 
 
 def _scope_arguments(call: Call) -> list[tuple[Node, str]]:

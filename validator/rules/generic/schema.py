@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import lru_cache
 from typing import Iterator
 
 from ...expressions.parser import is_expression
@@ -25,6 +26,9 @@ def _normalized(schema: str) -> str:
     return schema.strip().rstrip("#").lower()
 
 
+_CURRENT = frozenset(_normalized(s) for s in CURRENT_SCHEMAS)
+_OUTDATED = _normalized(OUTDATED_SCHEMA)
+
 # A deployment template or parameters schema of any scope, at any date, over http or https.
 _KNOWN_FAMILY = re.compile(
     r"(https?)://schema\.management\.azure\.com/schemas/\d{4}-\d{2}-\d{2}/"
@@ -42,8 +46,8 @@ def corrected_schema(schema: str) -> tuple[str, Applicability] | None:
         return None
     if match.group(3).lower() == "template":
         https = "https" + schema.strip()[len(match.group(1)):]
-        valid = {_normalized(s) for s in (*CURRENT_SCHEMAS, OUTDATED_SCHEMA)}
-        return (https, "safe") if match.group(1).lower() == "http" and _normalized(https) in valid else None
+        valid = _normalized(https) in _CURRENT or _normalized(https) == _OUTDATED
+        return (https, "safe") if match.group(1).lower() == "http" and valid else None
     scope_template = f"/{match.group(2).lower()}template.json#"
     return next(s for s in CURRENT_SCHEMAS if s.lower().endswith(scope_template)), "unsafe"
 
@@ -95,7 +99,6 @@ class SchemaNotRecognized(Rule):
     remedy = "use https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json# (or the subscription, management group or tenant one)"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        current = {_normalized(s) for s in CURRENT_SCHEMAS}
         for scope in template_scopes(ctx.document):
             key = raw_key(scope.template, "$schema")
             if key not in scope.template:
@@ -106,7 +109,7 @@ class SchemaNotRecognized(Rule):
             path = scope.path + (key,)
             if not isinstance(schema, str):
                 yield finding(self, ctx, "'$schema' must be a string", position(ctx, path))
-            elif _normalized(schema) == _normalized(OUTDATED_SCHEMA):
+            elif _normalized(schema) == _OUTDATED:
                 yield finding(
                     self,
                     ctx,
@@ -114,7 +117,7 @@ class SchemaNotRecognized(Rule):
                     position(ctx, path),
                     severity="note",
                 )
-            elif _normalized(schema) not in current:
+            elif _normalized(schema) not in _CURRENT:
                 yield finding(self, ctx, f"'{quoted(schema)}' is not a deployment template schema", position(ctx, path), fix=_schema_fix(ctx, path, schema))
 
 
@@ -132,6 +135,18 @@ def _schema_fix(ctx: LintContext, path: JsonPath, schema: str) -> Fix | None:
 
 _API_VERSION = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:-(?:preview|privatepreview|alpha|beta))?", re.IGNORECASE)
 _UNPADDED_API_VERSION = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})((?:-(?:preview|privatepreview|alpha|beta))?)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)  # a few hundred distinct versions, on every resource of every template
+def _api_version_date(version: str) -> datetime.date | None:
+    """The date of a well-formed API version; None when it is malformed or not a real date."""
+    match = _API_VERSION.fullmatch(version.strip())
+    if match is None:
+        return None
+    try:
+        return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
 
 
 def corrected_api_version(version: str, today: datetime.date) -> str | None:
@@ -195,16 +210,13 @@ class ApiVersionInvalid(Rule):
             if key not in declaration.raw:
                 continue
             version = declaration.raw[key]
-            if isinstance(version, str) and is_expression(version):
-                continue
-            match = _API_VERSION.fullmatch(version.strip()) if isinstance(version, str) else None
-            if match is not None:
-                try:
-                    date: datetime.date | None = datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-                except ValueError:
-                    date = None
-                if date is not None and date <= today:
+            if isinstance(version, str):
+                if is_expression(version):
+                    continue
+                published = _api_version_date(version)
+                if published is not None and published <= today:
                     continue  # well-formed and published: nothing to say (nor to locate)
+            match = _API_VERSION.fullmatch(version.strip()) if isinstance(version, str) else None
             name = display_name(ctx, declaration)
             where = position(ctx, declaration.path + (key,))
             if match is None:
@@ -218,9 +230,8 @@ class ApiVersionInvalid(Rule):
                     fix=_api_version_fix(ctx, declaration.path + (key,), corrected) if corrected else None,
                 )
                 continue
-            try:
-                date = datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError:
+            date = _api_version_date(version)
+            if date is None:
                 yield finding(self, ctx, f"the apiVersion '{version}' of {name} is not a real date: Azure rejects it", where)
                 continue
             if date > today:

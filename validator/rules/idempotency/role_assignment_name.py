@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, node_text, unescape_literal
@@ -75,13 +76,23 @@ def _tree(value: Any) -> Node | None:
 
 
 class _Template:
-    """The template declaring a role assignment, for reading its expressions."""
+    """The template declaring role assignments, for reading its expressions. Role assignments of the
+    same template (copies of one declaration, or several declarations) share one, so what is read
+    from an expression is worked out once per template."""
 
-    def __init__(self, ctx: LintContext, resource: ExpandedResource):
-        self.template = declaring_template(resource)
-        self.siblings = [
-            r for r in ctx.resources() if r.document is resource.document and r.deployment == resource.deployment
-        ]
+    def __init__(self, ctx: LintContext, resource: ExpandedResource, template: dict[str, Any]):
+        self.template = template  # `declaring_template(resource)`
+        self._ctx = ctx
+        self._document = resource.document
+        self._deployment = resource.deployment
+        self._inlined: dict[str, Node | None] = {}
+        self._anchors: dict[tuple[str, int], frozenset[str]] = {}
+        self._left_out: dict[tuple[str | None, ...], tuple[str, ...]] = {}
+
+    @cached_property
+    def siblings(self) -> list[ExpandedResource]:
+        # Only a `reference('x')` needs them.
+        return [r for r in self._ctx.resources() if r.document is self._document and r.deployment == self._deployment]
 
     def resource_named(self, reference: str) -> ExpandedResource | None:
         """A resource of the same template by symbolic name, or by name as 1.0 `reference('name')`."""
@@ -94,26 +105,77 @@ class _Template:
                 return candidate
         return None
 
-    def anchors(self, value: Any, depth: int = 0) -> set[str]:
+    def inlined(self, value: Any) -> Node | None:
+        """The tree of a raw value (`_tree`) with its variables inlined."""
+        if not isinstance(value, str):
+            return None
+        if value not in self._inlined:
+            tree = _tree(value)
+            self._inlined[value] = _inline_variables(tree, self.template) if tree is not None else None
+        return self._inlined[value]
+
+    def anchors(self, value: Any, depth: int = 0) -> frozenset[str]:
         """The parts of an expression that identify what it refers to: the parameters and variables it
         reads, its literal strings (not resource types or api-versions), and, for `reference('x')`,
         the anchors of the name of resource `x`. Matching any of them in a `guid()` means it is seeded."""
-        tree = _tree(value)
-        if tree is None or depth > MAX_INLINE_DEPTH:
-            return set()
+        if not isinstance(value, str) or depth > MAX_INLINE_DEPTH:
+            return frozenset()  # `_tree` of anything but a string is None
+        key = (value, depth)
+        if key not in self._anchors:
+            self._anchors[key] = frozenset(self._find_anchors(value, depth))
+        return self._anchors[key]
+
+    def _find_anchors(self, value: str, depth: int) -> set[str]:
         found: set[str] = set()
-        for current in (tree, _inline_variables(tree, self.template)):
-            for node in walk(current):
-                if named_reference(node, "parameters") is not None or named_reference(node, "variables") is not None:
+        for current in (_tree(value), self.inlined(value)):
+            for node in walk(current):  # type: ignore[arg-type]  # a string always has a tree
+                if isinstance(node, Literal):
+                    if isinstance(node.value, str) and _is_identifying(node.value):
+                        found.add(_text(node))
+                elif not isinstance(node, Call):
+                    continue
+                elif named_reference(node, "parameters") is not None or named_reference(node, "variables") is not None:
                     found.add(_text(node))
-                elif isinstance(node, Literal) and isinstance(node.value, str) and _is_identifying(node.value):
-                    found.add(_text(node))
-                target = named_reference(node, "reference")
-                if target is not None:
-                    referenced = self.resource_named(target)
+                else:
+                    target = named_reference(node, "reference")
+                    referenced = self.resource_named(target) if target is not None else None
                     if referenced is not None:
                         found |= self.anchors(raw_get(referenced.raw, "name"), depth + 1)
         return found
+
+    def left_out(self, name: str, principal: Any, role: Any, scope: Any) -> tuple[str, ...]:
+        """What the `guid()` of the name expression `name` leaves out, of a declaration's principal,
+        role and scope as written; asked once per declaration (its copies ask again)."""
+        key = tuple(value if isinstance(value, str) else None for value in (name, principal, role, scope))
+        if key not in self._left_out:
+            self._left_out[key] = self._find_left_out(name, principal, role, scope)
+        return self._left_out[key]
+
+    def _find_left_out(self, name: str, principal: Any, role: Any, scope: Any) -> tuple[str, ...]:
+        guid = _guid_call(self.inlined(name))  # type: ignore[arg-type]  # an expression has a tree
+        assert guid is not None, "asked only of a name that is a guid()"
+        arguments = ",".join(_text(a) for a in guid.args)
+        # Compare with both the raw arguments and the ones with variables inlined.
+        raw_guid = _guid_call(_tree(name))  # type: ignore[arg-type]
+        if raw_guid is not None:
+            arguments += "|" + ",".join(_text(a) for a in raw_guid.args)
+        missing: list[str] = []
+        for prop, value in (("principalId", principal), ("roleDefinitionId", role)):
+            value_tree = _tree(value)
+            if value_tree is None:
+                continue  # not there, or not a string: nothing to compare
+            whole = _text(self.inlined(value))  # type: ignore[arg-type]  # it has a tree
+            if not self._mentions(arguments, value, whole, _text(value_tree)):
+                missing.append(f"`{prop}` ({value})")
+        scope_tree = _tree(scope)
+        if not _names_a_scope(guid.args) and not (scope_tree is not None and self._mentions(arguments, scope, _text(scope_tree))):
+            missing.append("the scope (such as `resourceGroup().id` or the `scope` resource's ID)")
+        return tuple(missing)
+
+    def _mentions(self, arguments: str, value: str, *texts: str) -> bool:
+        """Do the `guid()` arguments mention the expression `value` (as one of its `texts`), or one
+        of its anchors? The anchors, the costly part, only when the expression is not there whole."""
+        return any(text in arguments for text in texts) or any(anchor in arguments for anchor in self.anchors(value))
 
 
 def _is_identifying(literal: str) -> bool:
@@ -126,18 +188,15 @@ def _guid_call(tree: Node) -> Call | None:
     return next((n for n in walk(tree) if isinstance(n, Call) and n.namespace is None and n.name.lower() == "guid"), None)
 
 
-def _mentions(arguments: str, anchors: set[str], whole: str) -> bool:
-    return whole in arguments or any(anchor in arguments for anchor in anchors)
-
-
-def _names_a_scope(arguments: tuple[Node, ...], scope_anchors: set[str], scope_text: str | None, text: str) -> bool:
+def _names_a_scope(arguments: tuple[Node, ...]) -> bool:
+    """Does a `guid()` argument identify a scope: an `id` property or a resource ID function?"""
     for argument in arguments:
         for node in walk(argument):
             if isinstance(node, Property) and node.name.lower() in ("id", "subscriptionid"):
                 return True
             if isinstance(node, Call) and node.namespace is None and node.name.lower() in _SCOPE_FUNCTIONS:
                 return True
-    return scope_text is not None and _mentions(text, scope_anchors, scope_text)
+    return False
 
 
 class RoleAssignmentNameNotStable(Rule):
@@ -195,14 +254,21 @@ class RoleAssignmentNameNotStable(Rule):
     resource_types = (ROLE_ASSIGNMENTS,)
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
+        templates: dict[tuple[int, str | None, int], _Template] = {}
         for resource in ctx.resources(ROLE_ASSIGNMENTS):
             if resource.existing or resource.deployed is False:
                 continue
-            finding = self._check_one(ctx, resource)
+            # What `_Template` reads: the template object, and the resources beside it (same file, same deployment).
+            declared_in = declaring_template(resource)
+            key = (id(resource.document), resource.deployment, id(declared_in))
+            template = templates.get(key)
+            if template is None:
+                template = templates[key] = _Template(ctx, resource, declared_in)
+            finding = self._check_one(ctx, resource, template)
             if finding is not None:
                 yield finding
 
-    def _check_one(self, ctx: LintContext, resource: ExpandedResource) -> Finding | None:
+    def _check_one(self, ctx: LintContext, resource: ExpandedResource, template: _Template) -> Finding | None:
         raw_name = raw_get(resource.raw, "name")
         path = (raw_key(resource.raw, "name"),)
         label = f"the role assignment `{display_name(resource)}`"
@@ -215,9 +281,8 @@ class RoleAssignmentNameNotStable(Rule):
                 path=path,
                 fix=_stable_name_fix(resource, path),
             )
-        template = _Template(ctx, resource)
         tree = try_parse(raw_name)
-        inlined = _inline_variables(tree, template.template) if tree is not None else None
+        inlined = template.inlined(raw_name) if tree is not None else None
         guid = _guid_call(inlined) if inlined is not None else None
         if guid is None:
             if isinstance(resource.name, str) and (inlined is None or all(not isinstance(n, Call) for n in walk(inlined))):
@@ -231,27 +296,10 @@ class RoleAssignmentNameNotStable(Rule):
                     fix=_stable_name_fix(resource, path),
                 )
             return None  # a name passed in as a parameter: only the caller knows whether it is stable
-        arguments = ",".join(_text(a) for a in guid.args)
-        # Compare with both the raw arguments and the ones with variables inlined.
-        raw_guid = _guid_call(tree) if tree is not None else None
-        if raw_guid is not None:
-            arguments += "|" + ",".join(_text(a) for a in raw_guid.args)
         properties = raw_get(resource.raw, "properties")
-        missing: list[str] = []
-        for prop in ("principalId", "roleDefinitionId"):
-            value = raw_get(properties, prop)
-            value_tree = _tree(value)
-            if value_tree is None:
-                continue  # not there, or not a string: nothing to compare
-            anchors = template.anchors(value)
-            whole = _text(_inline_variables(value_tree, template.template))
-            if not _mentions(arguments, anchors, whole) and not _mentions(arguments, anchors, _text(value_tree)):
-                missing.append(f"`{prop}` ({value})")
-        scope = raw_get(resource.raw, "scope")
-        scope_tree = _tree(scope)
-        scope_text = _text(scope_tree) if scope_tree is not None else None
-        if not _names_a_scope(guid.args, template.anchors(scope) if scope is not None else set(), scope_text, arguments):
-            missing.append("the scope (such as `resourceGroup().id` or the `scope` resource's ID)")
+        missing = template.left_out(
+            raw_name, raw_get(properties, "principalId"), raw_get(properties, "roleDefinitionId"), raw_get(resource.raw, "scope")
+        )
         if not missing:
             return None
         return self.finding(
