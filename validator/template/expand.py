@@ -81,15 +81,16 @@ def scope_of_schema(template: dict[str, Any]) -> str:
     return "resourceGroup"
 
 
-def _get(obj: dict[str, Any], key: str, default: Any = None) -> Any:
-    """Case-insensitive property of a template object (ARM's own keys are case-insensitive)."""
-    found = find_key(obj, key)
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """Case-insensitive property of a template object (ARM's own keys are case-insensitive);
+    `default` when `obj` is not an object (a malformed template)."""
+    found = find_key(obj, key) if isinstance(obj, dict) else None
     return default if found is None else obj[found]
 
 
-def _key(obj: dict[str, Any], key: str) -> str:
+def _key(obj: Any, key: str) -> str:
     """The key as spelled in `obj`, for JSON paths."""
-    return find_key(obj, key) or key
+    return (find_key(obj, key) if isinstance(obj, dict) else None) or key
 
 
 def expand_template(
