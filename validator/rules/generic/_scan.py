@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, wraps
+from functools import lru_cache, wraps
 from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 
 from ...expressions.parser import (
@@ -63,14 +63,9 @@ class Declaration:
     type: str  # the full type as written; a child's short type is prefixed with its parent's
     scope: TemplateScope
     parent: "Declaration | None"
-
-    @cached_property
-    def type_lower(self) -> str:
-        return self.type.lower()
-
-    @cached_property
-    def existing(self) -> bool:
-        return raw_get(self.raw, "existing") is True
+    # Read by most rules for every declaration: plain fields, set once (see `_declaration_tree`).
+    type_lower: str = ""
+    existing: bool = False
 
     def child_path(self, *keys: str) -> JsonPath:
         """The path of a property below the declaration, keys spelled as in the template."""
@@ -111,7 +106,7 @@ def _declaration_tree(scope: TemplateScope, path: JsonPath, decl: Any, parent: D
     rtype = rtype if isinstance(rtype, str) else ""
     if parent is not None and rtype and not is_expression(rtype) and rtype.count("/") == 0:
         rtype = f"{parent.type}/{rtype}"
-    declaration = Declaration(path, decl, rtype, scope, parent)
+    declaration = Declaration(path, decl, rtype, scope, parent, rtype.lower(), raw_get(decl, "existing") is True)
     yield declaration
     children = raw_get(decl, "resources")
     if isinstance(children, list):
