@@ -30,7 +30,7 @@ from ..expressions.parser import Call, is_expression, parse
 from ..expressions.values import ArmError, Unknown
 from ..findings import Edit, Fix
 from ..rules.base import LintContext, raw_get, raw_key
-from ..rules.idempotency.sources import display_name
+from ..rules.base import display_name
 from ..rules.keyvault.access_policy_operation import operation_kind
 from ..rules.keyvault.common import (
     VAULT_ACCESS_POLICIES,

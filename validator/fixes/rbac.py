@@ -25,7 +25,7 @@ from typing import Any
 from ..expressions.values import Unknown
 from ..findings import Edit, Fix
 from ..rules.base import raw_get, raw_key
-from ..rules.idempotency.sources import display_name
+from ..rules.base import display_name
 from ..rules.keyvault.common import evaluated_property
 from ..source import Document
 from ..template.model import ExpandedResource

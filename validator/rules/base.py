@@ -114,6 +114,13 @@ class LintContext:
         return Related(message, self.position(resource.document, resource.json_path + tuple(path)))
 
 
+def display_name(resource: ExpandedResource) -> str:
+    """The resource's resolved name, or its name expression as written when only Azure knows it."""
+    if isinstance(resource.name, str):
+        return resource.name
+    return str(raw_get(resource.raw, "name"))
+
+
 def deployed_every_run(resource: ExpandedResource) -> bool:
     """True when the resource is deployed by every run with the given parameters."""
     return resource.deployed is True

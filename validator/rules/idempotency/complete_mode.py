@@ -7,7 +7,7 @@ from ...findings import Finding, Related
 from ...template.expand import scope_of_schema
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
-from .sources import display_name
+from ..base import display_name
 
 # Extension and deployment types that complete mode does not delete (deployment-complete-mode-deletion).
 _NOT_DELETED_NAMESPACES = ("microsoft.authorization/", "microsoft.resources/")

@@ -5,7 +5,8 @@ from typing import Iterator
 
 from ...findings import Finding
 from ..base import LintContext, Rule, raw_get, raw_key
-from .sources import display_name, is_nondeterministic, origin_phrase
+from ..base import display_name
+from .sources import is_nondeterministic, origin_phrase
 
 # Reported by IDM002 with the error Azure gives; a deployment name that changes only adds history.
 _OTHER_RULES_OR_HARMLESS = frozenset({"microsoft.authorization/roleassignments", "microsoft.resources/deployments"})

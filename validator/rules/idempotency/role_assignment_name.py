@@ -9,10 +9,10 @@ from ...expressions.parser import Call, Index, Literal, Node, Property, is_expre
 from ...findings import Finding, Fix
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
+from ..base import display_name
 from .sources import (
     MAX_INLINE_DEPTH,
     declaring_template,
-    display_name,
     is_nondeterministic,
     named_reference,
     origin_phrase,

@@ -7,7 +7,8 @@ from ...expressions.values import Unknown
 from ...findings import Finding
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
-from .sources import declaring_template, defaults_used, display_name, nondeterministic_parameters
+from ..base import display_name
+from .sources import declaring_template, defaults_used, nondeterministic_parameters
 
 VAULT_SECRETS = "microsoft.keyvault/vaults/secrets"
 _SECRET_SUFFIXES = ("password", "secret")

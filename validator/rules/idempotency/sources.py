@@ -116,10 +116,3 @@ def defaults_used(ctx: LintContext, resource: ExpandedResource, text: Any) -> li
         for name in nondeterministic_parameters(template, text)
         if name in ctx.expansion.parameters and ctx.expansion.parameters[name].origin == "default"
     ]
-
-
-def display_name(resource: ExpandedResource) -> str:
-    """The resource's resolved name, or its name expression as written when only Azure knows it."""
-    if isinstance(resource.name, str):
-        return resource.name
-    return str(raw_get(resource.raw, "name"))

@@ -6,7 +6,7 @@ from typing import Iterator
 from ...findings import Finding, Fix
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
-from .sources import display_name
+from ..base import display_name
 
 STORAGE_ACCOUNTS = "microsoft.storage/storageaccounts"
 CREATE_ONLY = ("isHnsEnabled", "isNfsV3Enabled")

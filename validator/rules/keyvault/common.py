@@ -8,7 +8,7 @@ from typing import Any
 from ...expressions.values import Unknown, get_property
 from ...template.model import ExpandedResource
 from ..base import LintContext, raw_get, raw_key
-from ..idempotency.sources import display_name
+from ..base import display_name
 
 VAULTS = "microsoft.keyvault/vaults"
 VAULT_ACCESS_POLICIES = "microsoft.keyvault/vaults/accesspolicies"

@@ -13,7 +13,7 @@ from ...findings import Finding
 from ...state.model import LiveResource, LiveState
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
-from ..idempotency.sources import display_name
+from ..base import display_name
 
 VAULTS = "microsoft.keyvault/vaults"
 WORKSPACES = "microsoft.machinelearningservices/workspaces"

@@ -6,7 +6,7 @@ from typing import Iterator
 from ...findings import Finding, Related
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, raw_get, raw_key
-from ..idempotency.sources import display_name
+from ..base import display_name
 
 WORKSPACES = "microsoft.machinelearningservices/workspaces"
 STORAGE_ACCOUNTS = "microsoft.storage/storageaccounts"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ...findings import Finding
 from ...template.model import ExpandedResource
 from ..base import LintContext, Rule, deployed_every_run, raw_get, raw_key
-from ..idempotency.sources import display_name
+from ..base import display_name
 from ..keyvault.common import WORKSPACES, linked_workspaces
 from .linked_resources import immutable_links
 

@@ -6,7 +6,8 @@ from typing import Iterator
 
 from ...findings import Finding
 from ..base import LintContext, Rule, raw_get, raw_key
-from ..idempotency.sources import display_name, is_nondeterministic, origin_phrase
+from ..base import display_name
+from ..idempotency.sources import is_nondeterministic, origin_phrase
 
 WORKSPACES = "microsoft.machinelearningservices/workspaces"
 ALWAYS_IMMUTABLE = ("keyVault", "storageAccount")
