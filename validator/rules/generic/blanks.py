@@ -1,11 +1,12 @@
 """ARM019: resource properties given an empty value."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
 from ...findings import Finding, Fix
-from ..base import LintContext, Rule, raw_key
-from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
+from ..base import LintContext, Rule
+from ._properties import declared_properties
+from ._scan import JsonPath, display_name, finding, position
 
 # Properties that may be empty (arm-ttk's list): template sections, optional-parameter defaults,
 # values passed to nested deployments, and properties whose empty value is meaningful.
@@ -38,27 +39,7 @@ def _exempt(key: str) -> bool:
     return key.lower() in MAY_BE_EMPTY or stripped.startswith("[") or stripped.lower().startswith("/subscriptions/")
 
 
-_KINDS = {str: "an empty string", dict: "an empty object", list: "an empty array"}
-
-
-def _blanks(value: Any, path: JsonPath, found: list[tuple[JsonPath, str, str]]) -> None:
-    """Adds `(path, property, kind)` of every blank property value below `value` (an object or
-    an array) to `found`. This walks every value of every resource: paths are only built for
-    containers and blanks, and whether a property may be empty is only asked of a blank one."""
-    if type(value) is dict:  # parsed JSON holds exactly these types
-        for key, item in value.items():
-            kind = type(item)
-            if kind is str or kind is dict or kind is list:
-                if not item:
-                    if not _exempt(key):
-                        found.append((path + (key,), key, _KINDS[kind]))
-                elif kind is not str:
-                    _blanks(item, path + (key,), found)
-    else:
-        for i, item in enumerate(value):
-            # A blank array element is not a property: only its contents are looked at.
-            if (type(item) is dict or type(item) is list) and item:
-                _blanks(item, path + (i,), found)
+_KINDS: dict[type, str] = {str: "an empty string", dict: "an empty object", list: "an empty array"}
 
 
 class PropertyBlank(Rule):
@@ -103,22 +84,18 @@ class PropertyBlank(Rule):
     remedy = "leave the property out, or give it a value"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for declaration in declarations(ctx.document):
-            section = raw_key(declaration.raw, "properties")
-            properties = declaration.raw.get(section)
-            if not isinstance(properties, dict) or declaration.existing:
+        for declared in declared_properties(ctx.document):
+            if declared.declaration.existing:
                 continue
-            if declaration.type_lower == DEPLOYMENTS:
-                # The nested template is checked through its own declarations.
-                properties = {k: v for k, v in properties.items() if k.lower() != "template"}
-            found: list[tuple[JsonPath, str, str]] = []
-            _blanks(properties, declaration.path + (section,), found)
-            for path, key, kind in found:
+            for parent, key, value in declared.blanks:
+                if _exempt(key):
+                    continue
+                path = declared.path + parent + (key,)
                 yield finding(
                     self,
                     ctx,
-                    f"'{key}' of {display_name(ctx, declaration)} is {kind}: Azure receives an explicit empty value, "
-                    "not 'not set'; leave the property out unless emptying it is intended",
+                    f"'{key}' of {display_name(ctx, declared.declaration)} is {_KINDS[type(value)]}: Azure receives an "
+                    "explicit empty value, not 'not set'; leave the property out unless emptying it is intended",
                     position(ctx, path),
                     fix=_removal_fix(ctx, path, key),
                 )

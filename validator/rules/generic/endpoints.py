@@ -77,7 +77,8 @@ class EndpointHardcoded(Rule):
     remedy = "take the endpoint from environment() (or from the resource's reference())"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for path, text in document_index(ctx.document).dotted:
+        index = document_index(ctx.document)
+        for container, key, text in index.dotted:
             lowered = text.lower()
             if not any(tail in lowered for tail in _TAILS):
                 continue
@@ -88,6 +89,6 @@ class EndpointHardcoded(Rule):
                     self,
                     ctx,
                     f"the endpoint '{match.group(0)}' is written into the template: it is wrong in any cloud but Azure's public one",
-                    position_in_string(ctx, path, match.span()),
+                    position_in_string(ctx, index.paths.path(container, key), match.span()),
                 )
                 break  # one finding per string

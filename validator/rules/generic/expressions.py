@@ -182,7 +182,7 @@ class ApiVersionFromProviders(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         index = document_index(ctx.document)
-        entries = {(entry.path, entry.is_key): entry for entry, _ in index.calls("providers")}  # one visit per string
+        entries = {(id(entry.container), entry.key, entry.is_key): entry for entry, _ in index.calls("providers")}  # one visit per string
         for entry in entries.values():
             tree = expression_facts(entry.text).tree  # type: ignore[union-attr]  # it has calls: it parsed
             for node in walk(tree):

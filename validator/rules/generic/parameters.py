@@ -25,11 +25,11 @@ def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set
     """For each template with its own scope: the names `parameters('x')` and `variables('x')`
     refer to, and whether any reference is computed (then nothing can be said)."""
     found: dict[JsonPath | None, dict[str, tuple[set[str], bool]]] = {}
-    for owner, entries in document_index(document).by_owner.items():
+    for owner, texts in document_index(document).texts_by_owner.items():
         parameters: set[str] = set()
         variables: set[str] = set()
         parameters_computed = variables_computed = False
-        for text in {entry.text for entry in entries}:  # the same expressions repeat within a template
+        for text in set(texts):  # the same expressions repeat within a template
             if not is_expression(text):
                 continue
             references = named_references(text)

@@ -9,11 +9,11 @@ from typing import Any, Iterator
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression
 from ...findings import Finding, Fix
 from ...source import Document
-from ..base import LintContext, Rule, raw_get, raw_key
+from ..base import LintContext, Rule, raw_get
+from ._properties import declared_properties
 from ._scan import (
-    DEPLOYMENTS,
     Declaration,
-    declarations,
+    JsonPath,
     display_name,
     finding,
     is_property_of_call,
@@ -58,15 +58,12 @@ NOT_RESOURCE_IDS = frozenset(
 # Types whose `...Id` properties are not ARM resource IDs (arm-ttk skips them too).
 SKIPPED_TYPES = frozenset({"microsoft.logic/workflows", "microsoft.apimanagement/service/backends"})
 
-_ID_PROPERTY = re.compile(r"(?:^id|Id|ID)$")
 # A complete resource ID: a subscription, a resource group, or a provider type with a name.
 _RESOURCE_ID = re.compile(
     r"^/(?:subscriptions/[^/]+(?:/resourcegroups/[^/]+)?(?:/providers/[^/]+/[^/]+/[^/]+(?:/[^/]+)*)?"
     r"|providers/[^/]+/[^/]+/[^/]+(?:/[^/]+)*)$",
     re.IGNORECASE,
 )
-# What a reportable ID starts with: an expression, or a literal ID (`_RESOURCE_ID` starts with '/').
-_ID_STARTS = ("[", "/")
 _PROVIDER_PATH = re.compile(r"/providers/|/resourcegroups/|^/?subscriptions/", re.IGNORECASE)
 _ASSEMBLERS = ("concat", "format")
 _ID_FUNCTIONS = frozenset(
@@ -74,29 +71,10 @@ _ID_FUNCTIONS = frozenset(
 )
 
 
-def _is_id_property(key: str) -> bool:
-    """A property named `...Id` that can hold a resource ID (not one of `NOT_RESOURCE_IDS`)."""
-    # The last character first: most keys do not end in 'd' (or a newline, which `$` allows).
-    return key[-1:] in ("d", "D", "\n") and _ID_PROPERTY.search(key) is not None and key.lower() not in NOT_RESOURCE_IDS
-
-
-def _id_strings(value: Any, path: tuple[Any, ...], found: list[tuple[tuple[Any, ...], str, str]]) -> None:
-    """Adds `(path, key, text)` of every `...Id` property below `value` (an object or an array)
-    whose value is a string that can be a resource ID or an expression to `found`, tags and
-    metadata left out. This walks every value of every resource: paths are only built for
-    containers and what is found."""
-    if type(value) is dict:  # parsed JSON holds exactly these types
-        for key, item in value.items():
-            kind = type(item)
-            if kind is str:
-                if item[:1] in _ID_STARTS and _is_id_property(key):
-                    found.append((path + (key,), key, item))
-            elif (kind is dict or kind is list) and key.lower() not in ("tags", "metadata"):
-                _id_strings(item, path + (key,), found)
-    else:
-        for i, item in enumerate(value):
-            if type(item) is dict or type(item) is list:
-                _id_strings(item, path + (i,), found)
+def _in_tags_or_metadata(parent: JsonPath) -> bool:
+    """Whether a property of the object at `parent` (below `properties`) is inside `tags` or
+    `metadata`: names and descriptions, not resource properties."""
+    return any(type(key) is str and key.lower() in ("tags", "metadata") for key in parent)
 
 
 def _outside_id_functions(node: Node) -> Iterator[Call]:
@@ -213,20 +191,13 @@ class ResourceIdNotDerived(Rule):
     remedy = "build the ID with resourceId(), subscriptionResourceId(), extensionResourceId() or take it from a parameter"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for declaration in declarations(ctx.document):
-            type_lower = declaration.type_lower
-            if type_lower in SKIPPED_TYPES:
+        for declared in declared_properties(ctx.document):
+            if declared.declaration.type_lower in SKIPPED_TYPES:
                 continue
-            section = raw_key(declaration.raw, "properties")
-            properties = declaration.raw.get(section)
-            if not isinstance(properties, dict):
-                continue
-            if type_lower == DEPLOYMENTS:
-                properties = {k: v for k, v in properties.items() if k.lower() != "template"}
-            found: list[tuple[tuple[Any, ...], str, str]] = []
-            _id_strings(properties, declaration.path + (section,), found)
-            for path, key, value in found:
-                yield from self._check_value(ctx, declaration, path, key, value)
+            for parent, key, value in declared.id_strings:
+                if key.lower() in NOT_RESOURCE_IDS or _in_tags_or_metadata(parent):
+                    continue
+                yield from self._check_value(ctx, declared.declaration, declared.path + parent + (key,), key, value)
 
     def _check_value(self, ctx: LintContext, declaration: Declaration, path: tuple[Any, ...], key: str, value: str) -> Iterator[Finding]:
         problem = _problem(value)

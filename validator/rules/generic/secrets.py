@@ -10,13 +10,12 @@ from ...expressions.parser import Call, Index, Node, Property, is_expression
 from ...findings import Finding, Fix, Severity
 from ...source import Document
 from ..base import LintContext, Rule, raw_get, raw_key
+from ._properties import ADMIN_CREDENTIALS, declared_properties
 from ._scan import (
-    DEPLOYMENTS,
     JsonPath,
     ParameterDeclaration,
     TemplateScope,
     calls,
-    declarations,
     display_name,
     finding,
     iter_strings,
@@ -237,31 +236,10 @@ def _secure_type_fix(ctx: LintContext, name: str, type_path: JsonPath, written: 
 
 # --- ARM005 -----------------------------------------------------------------------------------------
 
-_CREDENTIALS: dict[str, tuple[Severity, str]] = {
-    "adminusername": ("warning", "user name"),
-    "adminpassword": ("error", "password"),
-    "administratorloginpassword": ("error", "password"),
-}
-
-
-_CREDENTIAL_LENGTHS = frozenset(len(name) for name in _CREDENTIALS)  # a cheap test before lower()
-
-
-def _credential_properties(value: Any, path: JsonPath, found: list[tuple[JsonPath, str, Any]]) -> None:
-    """Adds `(path, key, value)` of every credential property below `value` (an object or an
-    array) to `found`."""
-    # `type(x) is` rather than isinstance: parsed JSON holds exactly these types, and this walks
-    # every property of every resource.
-    if type(value) is dict:
-        for key, item in value.items():
-            if len(key) in _CREDENTIAL_LENGTHS and key.lower() in _CREDENTIALS:
-                found.append((path + (key,), key, item))
-            elif type(item) is dict or type(item) is list:
-                _credential_properties(item, path + (key,), found)
-    else:
-        for i, item in enumerate(value):
-            if type(item) is dict or type(item) is list:
-                _credential_properties(item, path + (i,), found)
+def _inside_credential(parent: JsonPath) -> bool:
+    """Whether a property of the object at `parent` (below `properties`) is inside the value of
+    another credential property: the outer one is what is judged."""
+    return any(type(key) is str and key.lower() in ADMIN_CREDENTIALS for key in parent)
 
 
 class AdminCredentialIsLiteral(Rule):
@@ -302,22 +280,18 @@ class AdminCredentialIsLiteral(Rule):
     remedy = "take the credential from a parameter (a securestring one for passwords)"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for declaration in declarations(ctx.document):
-            properties = raw_get(declaration.raw, "properties")
-            if not isinstance(properties, dict):
-                continue
-            if declaration.type_lower == DEPLOYMENTS:
-                # The nested template's own resources are declarations of their own.
-                properties = {k: v for k, v in properties.items() if k.lower() != "template"}
-            found: list[tuple[JsonPath, str, Any]] = []
-            _credential_properties(properties, (), found)
-            for relative, key, value in found:
-                path = declaration.child_path("properties") + relative
+        for declared in declared_properties(ctx.document):
+            declaration = declared.declaration
+            for parent, key, value in declared.credentials:
+                if _inside_credential(parent):
+                    continue
+                path = declared.path + parent + (key,)
                 if isinstance(value, dict) and isinstance(raw_get(value, "value"), str):
                     path, value = path + (raw_key(value, "value"),), raw_get(value, "value")
                 if not isinstance(value, str) or not value.strip():
                     continue
-                severity, what = _CREDENTIALS[key.lower()]
+                what = ADMIN_CREDENTIALS[key.lower()]
+                severity: Severity = "error" if what == "password" else "warning"
                 literal_variable = self._literal_variable(declaration.scope, value)
                 if is_expression(value) and literal_variable is None:
                     continue

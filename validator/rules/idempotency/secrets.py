@@ -14,23 +14,21 @@ VAULT_SECRETS = "microsoft.keyvault/vaults/secrets"
 _SECRET_SUFFIXES = ("password", "secret")
 
 
-def _is_secret_property(key: str) -> bool:
-    return key.lower().endswith(_SECRET_SUFFIXES)
-
-
-def _secret_values(evaluated: Any, keys: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    """(keys, value) of every password-like property in the evaluated `evaluated`, `keys` the way
-    there: object keys as evaluated, array indices."""
+def _unknown_secrets(evaluated: Any, keys: tuple[Any, ...], found: list[tuple[tuple[Any, ...], Unknown]]) -> None:
+    """Adds `(keys, value)` of every password-like property below `evaluated` (an evaluated object
+    or array) whose value is Unknown to `found`, `keys` the way there: object keys as evaluated,
+    array indices. Only an Unknown can change from one run to the next."""
+    # The Unknown test first: most values are known, and it spares lower-casing their names.
     if isinstance(evaluated, dict):
         for key, value in evaluated.items():
             if isinstance(value, (dict, list)):
-                yield from _secret_values(value, keys + (key,))
-            elif _is_secret_property(key):
-                yield keys + (key,), value
-    elif isinstance(evaluated, list):
+                _unknown_secrets(value, keys + (key,), found)
+            elif isinstance(value, Unknown) and key.lower().endswith(_SECRET_SUFFIXES):
+                found.append((keys + (key,), value))
+    else:
         for i, value in enumerate(evaluated):
             if isinstance(value, (dict, list)):
-                yield from _secret_values(value, keys + (i,))
+                _unknown_secrets(value, keys + (i,), found)
 
 
 def _as_written(raw: Any, keys: tuple[Any, ...], path: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
@@ -51,9 +49,14 @@ def _as_written(raw: Any, keys: tuple[Any, ...], path: tuple[Any, ...]) -> tuple
 
 
 def _secret_properties(raw: Any, evaluated: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
-    """(path, raw value, evaluated value) of every password-like property under `properties`."""
+    """(path, raw value, evaluated value) of every password-like property under `properties` whose
+    evaluated value is Unknown."""
+    if not isinstance(evaluated, (dict, list)):
+        return
     # The walk reads only the evaluated value; the raw one is looked up for the few that match.
-    for keys, value in _secret_values(evaluated, ()):
+    found: list[tuple[tuple[Any, ...], Unknown]] = []
+    _unknown_secrets(evaluated, (), found)
+    for keys, value in found:
         key_path, raw_value = _as_written(raw, keys, path)
         yield key_path, raw_value, value
 
