@@ -23,10 +23,11 @@ def register(subparsers: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
 
     fix = subparsers.add_parser(
         "fix",
-        help="write the fixes: the new/existing pattern for redeployed vaults, and the rules' safe edits",
+        help="write the fixes: the new/existing pattern for redeployed vaults and workspace-linked resources, and the rules' safe edits",
         description="Live state, from --state FILE or read from Azure when both --subscription-id and --resource-group "
-                    "are given, also sets keyVaultOption to 'existing' in the parameter file for the vaults that exist. "
-                    "Azure is only read, never written.",
+                    "are given, also sets each new/existing option the fix added (keyVaultOption, storageAccountOption, "
+                    "applicationInsightsOption, containerRegistryOption) to 'existing' in the parameter file for the "
+                    "resources that exist. Azure is only read, never written.",
     )
     fix.add_argument("template", metavar="TEMPLATE")
     add_parameter_options(fix)
