@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...expressions.values import Unknown, get_property
+from ...findings import Fix
 from ...template.model import ExpandedResource
 from ..base import LintContext, raw_get, raw_key
 from ..base import display_name
@@ -74,6 +75,20 @@ def property_path(resource: ExpandedResource, name: str) -> tuple[Any, ...]:
             if isinstance(raw_get(loop, "name"), str) and raw_get(loop, "name").lower() == name.lower():
                 return (properties_key, raw_key(properties, "copy"), i)
     return (properties_key,)
+
+
+def removal_fix(vault: ExpandedResource, name: str, literal: Any, title: str, applicability: str) -> Fix | None:
+    """Deletes `properties.<name>` when it is written as the literal `literal` (a string compared
+    ignoring case); an expression may give something else with other parameters, so it stays."""
+    raw = raw_property(vault, name)
+    written = raw.lower() == literal.lower() if isinstance(raw, str) and isinstance(literal, str) else raw is literal
+    path = property_path(vault, name)
+    if not written or len(path) != 2:
+        return None
+    from ...fixes.edits import remove_member  # only when there is something to fix: lint imports stay small
+
+    edits = remove_member(vault.document, vault.json_path + path)
+    return Fix(title, edits, applicability) if edits else None  # type: ignore[arg-type]
 
 
 def permission_model(vault: ExpandedResource) -> str | None:

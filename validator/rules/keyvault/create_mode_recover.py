@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...expressions.parser import is_expression
-from ...findings import Finding, Fix
-from ...template.model import ExpandedResource
+from ...findings import Finding
 from ..base import LintContext, Rule
 from .common import (
     VAULTS,
@@ -15,6 +14,7 @@ from .common import (
     maybe_deployed_note,
     property_path,
     raw_property,
+    removal_fix,
 )
 
 
@@ -88,7 +88,7 @@ class KeyVaultCreateModeRecover(Rule):
                     f"the vault '{name}' is deployed with `createMode: recover`{maybe_deployed_note(vault)}: it {consequence}",
                     resource=vault,
                     path=property_path(vault, "createMode"),
-                    fix=_removal_fix(vault, raw),
+                    fix=removal_fix(vault, "createMode", "recover", "Remove `createMode: recover`", "unsafe"),
                 )
             elif isinstance(raw, str) and is_expression(raw) and "recover" in raw.lower():
                 outcome = "with other parameter values it sends" if isinstance(mode, str) else "it can send"
@@ -99,15 +99,3 @@ class KeyVaultCreateModeRecover(Rule):
                     path=property_path(vault, "createMode"),
                     severity="warning",
                 )
-
-
-def _removal_fix(vault: ExpandedResource, raw: object) -> Fix | None:
-    """Deletes `createMode` written as the literal `recover`."""
-    path = property_path(vault, "createMode")
-    if not isinstance(raw, str) or raw.lower() != "recover" or len(path) != 2:
-        return None
-    # Imported only when there is something to fix: lint imports stay small.
-    from ...fixes.edits import remove_member
-
-    edits = remove_member(vault.document, vault.json_path + path)
-    return Fix("Remove `createMode: recover`", edits, "unsafe") if edits else None

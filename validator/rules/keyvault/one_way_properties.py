@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...findings import Finding, Fix
-from ...template.model import ExpandedResource
+from ...findings import Finding
 from ..base import LintContext, Rule
 from .common import (
     VAULTS,
@@ -14,26 +13,13 @@ from .common import (
     evaluated_property,
     maybe_deployed_note,
     property_path,
-    raw_property,
+    removal_fix,
 )
 
 
 def is_false(value: Any) -> bool:
     """`false`, or the string "false" that ARM converts for a boolean property."""
     return value is False or (isinstance(value, str) and value.lower() == "false")
-
-
-def removal_fix(vault: ExpandedResource, name: str, title: str, applicability: str) -> Fix | None:
-    """Deletes `properties.<name>` when it is written as the literal `false` (an expression may be
-    true with other parameters, so removing it would change those deployments)."""
-    if raw_property(vault, name) is not False:
-        return None
-    # Imported only when there is something to fix: lint imports stay small.
-    from ...fixes.edits import remove_member
-
-    path = property_path(vault, name)
-    edits = remove_member(vault.document, vault.json_path + path) if len(path) == 2 else ()
-    return Fix(title, edits, applicability) if edits else None  # type: ignore[arg-type]
 
 
 class KeyVaultPurgeProtectionFalse(Rule):
@@ -90,7 +76,7 @@ class KeyVaultPurgeProtectionFalse(Rule):
                 f"cannot be set to false. Enabling the purge protection for a vault is an irreversible action.`)",
                 resource=vault,
                 path=property_path(vault, "enablePurgeProtection"),
-                fix=removal_fix(vault, "enablePurgeProtection", "Remove `enablePurgeProtection: false`", "safe"),
+                fix=removal_fix(vault, "enablePurgeProtection", False, "Remove `enablePurgeProtection: false`", "safe"),
             )
 
 
@@ -146,5 +132,5 @@ class KeyVaultSoftDeleteFalse(Rule):
                 f"soft delete is on by default and, once on, cannot be reverted to false, so a redeploy cannot apply it",
                 resource=vault,
                 path=property_path(vault, "enableSoftDelete"),
-                fix=removal_fix(vault, "enableSoftDelete", "Remove `enableSoftDelete: false`", "unsafe"),
+                fix=removal_fix(vault, "enableSoftDelete", False, "Remove `enableSoftDelete: false`", "unsafe"),
             )
