@@ -77,15 +77,14 @@ def _in_tags_or_metadata(parent: JsonPath) -> bool:
     return any(type(key) is str and key.lower() in ("tags", "metadata") for key in parent)
 
 
-def _outside_id_functions(node: Node) -> Iterator[Call]:
-    """The built-in calls of a tree, not looking inside the arguments of the functions that build or
-    resolve IDs (`resourceId(format('/subscriptions/{0}/resourceGroups/{1}', ...), ...)` is how Bicep
+def _outside_id_functions(node: Node) -> Iterator[Node]:
+    """The nodes of a tree, not looking inside the arguments of the functions that build or resolve
+    IDs (`resourceId(format('/subscriptions/{0}/resourceGroups/{1}', ...), ...)` is how Bicep
     targets another scope: the scope is assembled, the ID is derived)."""
+    yield node
     if isinstance(node, Call):
-        if node.namespace is None:
-            yield node
-            if node.name.lower() in _ID_FUNCTIONS:
-                return
+        if node.namespace is None and node.name.lower() in _ID_FUNCTIONS:
+            return
         for arg in node.args:
             yield from _outside_id_functions(arg)
     elif isinstance(node, Property):
@@ -95,26 +94,17 @@ def _outside_id_functions(node: Node) -> Iterator[Call]:
         yield from _outside_id_functions(node.index)
 
 
+def _calls_outside_id_functions(node: Node) -> Iterator[Call]:
+    return (n for n in _outside_id_functions(node) if isinstance(n, Call) and n.namespace is None)
+
+
 def _literals_outside_id_functions(node: Node) -> Iterator[str]:
-    """The string literals of a tree, leaving out what ID functions are given."""
-    if isinstance(node, Literal):
-        if isinstance(node.value, str):
-            yield node.value
-    elif isinstance(node, Call):
-        if node.namespace is None and node.name.lower() in _ID_FUNCTIONS:
-            return
-        for arg in node.args:
-            yield from _literals_outside_id_functions(arg)
-    elif isinstance(node, Property):
-        yield from _literals_outside_id_functions(node.target)
-    elif isinstance(node, Index):
-        yield from _literals_outside_id_functions(node.target)
-        yield from _literals_outside_id_functions(node.index)
+    return (n.value for n in _outside_id_functions(node) if isinstance(n, Literal) and isinstance(n.value, str))
 
 
 def _assembled_by_hand(tree: Node) -> Call | None:
     """The `concat()` / `format()` call that builds a resource ID from provider path segments."""
-    for call in _outside_id_functions(tree):
+    for call in _calls_outside_id_functions(tree):
         if call.name.lower() in _ASSEMBLERS and any(
             _PROVIDER_PATH.search(literal) for arg in call.args for literal in _literals_outside_id_functions(arg)
         ):
@@ -130,7 +120,7 @@ def _problem(value: str) -> tuple[str, tuple[int, int] | None] | None:
     tree = try_parse(value)
     if tree is None:
         return None
-    for call in _outside_id_functions(tree):
+    for call in _calls_outside_id_functions(tree):
         if call.name.lower() in _ASSEMBLERS:
             continue
         for arg in call.args:
