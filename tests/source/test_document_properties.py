@@ -1,7 +1,9 @@
 """Property-based tests: any JSON value, written any way Azure accepts, reads back with exact positions."""
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from typing import Any, Iterator
 
 from hypothesis import given, settings
@@ -188,3 +190,20 @@ def test_damaged_documents_are_read_or_refused(case: tuple[Any, str], data: st.D
     insert = data.draw(st.sampled_from(["", "{", "]", ",", '"', "/*", "//", "\\", ":"]))
     cut = data.draw(st.integers(min_value=0, max_value=3))
     read_or_refuse(text[:at] + insert + text[at + cut:])
+
+
+@given(
+    st.lists(st.sampled_from(["a", "é", " ", "\n", "\r\n", "\r"]), max_size=60).map("".join),
+    st.lists(st.integers(min_value=-2, max_value=70), max_size=12),
+)
+@settings(max_examples=300, deadline=None)
+def test_positions_asked_in_any_order_match_a_direct_count(text: str, offsets: list[int]) -> None:
+    # Positions are counted from offsets already placed, forwards or backwards: the order in
+    # which they are asked must not change them.
+    doc = Document("t.json", text, None)
+    for offset in offsets:
+        clamped = max(0, min(offset, len(text)))
+        starts = [0] + [m.end() for m in re.finditer(r"\r\n?|\n", text)]
+        line = bisect.bisect_right(starts, clamped)
+        expected = (line, clamped - starts[line - 1] + 1)
+        assert doc.position(offset) == expected

@@ -31,7 +31,6 @@ _COMMENT_SCAN = re.compile(rf'(?:[^"/]+|{_ANY_STRING})*(//[^\r\n]*|/\*.*?\*/|/\*
 _COMMA_SCAN = re.compile(rf'(?:[^",]+|{_ANY_STRING}|,(?![ \t\r\n]*[}}\]]))*(,|\Z)', re.S)
 _NOT_NEWLINE = re.compile(r"[^\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
-_COUNTED_POSITIONS = 16
 _ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.", re.S)
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -107,11 +106,18 @@ class Document:
         self.had_comments = had_comments
         # The text as the JSON parser saw it (comments and trailing commas blanked); same length.
         self._clean = clean_text if clean_text is not None else text
-        self._line_starts: list[int] | None = None
+        self._line_starts: list[int] | None = None  # for line_text(): every line, indexed once
+        # Positions are found by counting newlines from the nearest offset already placed (in
+        # C), so a file is scanned about once however many positions are asked of it, and a file
+        # with one finding costs one count rather than an index of all its lines. Kept sorted:
+        # offsets, their lines, and the offsets where those lines start.
+        self._known = [0]
+        self._known_lines = [1]
+        self._known_starts = [0]
+        self._lone_cr: bool | None = None  # does the text break lines with a bare '\r'?
         self._spans: dict[tuple[Any, ...], tuple[int, int, int, int] | None] = {}
         self._children: dict[tuple[Any, ...], dict[Any, tuple[int, int, int, int]]] = {}
         self._duplicates: list[SourceWarning] | None = None
-        self._counted = 0  # positions found by counting newlines, before the line index is built
 
     def __repr__(self) -> str:
         return f"Document({self.path!r})"
@@ -134,14 +140,29 @@ class Document:
         """(line, column), both 1-based, of a character offset into `text` (clamped to the text)."""
         text = self.text
         offset = max(0, min(offset, len(text)))
-        if self._line_starts is None and self._counted < _COUNTED_POSITIONS and "\r" not in text:
-            # A file with a finding or two: counting newlines before the offset (in C) is cheaper
-            # than indexing every line of a large file.
-            self._counted += 1
-            return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
-        starts = self._starts()
-        line = bisect_right(starts, offset)
-        return line, offset - starts[line - 1] + 1
+        if self._lone_cr is None:
+            self._lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+        if self._lone_cr:  # '\r' alone breaks a line too: counting '\n' would miss it
+            starts = self._starts()
+            line = bisect_right(starts, offset)
+            return line, offset - starts[line - 1] + 1
+        known = self._known
+        i = bisect_right(known, offset) - 1
+        before = known[i]
+        if i + 1 < len(known) and known[i + 1] - offset < offset - before:
+            after = known[i + 1]  # nearer: count back from it
+            line = self._known_lines[i + 1] - text.count("\n", offset, after)
+        else:
+            line = self._known_lines[i] + text.count("\n", before, offset)
+        if line == self._known_lines[i]:
+            line_start = self._known_starts[i]
+        else:
+            line_start = text.rfind("\n", before, offset) + 1
+        if offset != before:
+            known.insert(i + 1, offset)
+            self._known_lines.insert(i + 1, line)
+            self._known_starts.insert(i + 1, line_start)
+        return line, offset - line_start + 1
 
     def line_text(self, line: int) -> str:
         """Source line `line` (1-based) without its line break; '' outside the file."""
