@@ -476,32 +476,50 @@ def is_property_of_call(node: Node, function: str, prop: str) -> bool:
     )
 
 
-# `parameters('name')` / `variables('name')` (group 2, '' escapes a quote), or with a computed
-# argument (group 2 None).
-_REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*(?:'((?:[^']|'')*)'|(?=[^\s)]))", re.IGNORECASE)
+# `parameters('name')` / `variables('name')`: the function and the quoted name ('' escapes a
+# quote); the name is empty when the argument is computed (`variables(concat(...))`).
+_REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*(?:('(?:[^']|'')*')|(?=[^\s)]))", re.IGNORECASE)
 
 
 # `deployment().properties.parameters` reads every parameter without naming it.
 _WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
 
 
+class NamedReferences(NamedTuple):
+    """The lower-case names an expression refers to with a literal (`parameters('name')`), and
+    whether it also refers to one by a computed name (`variables(concat(...))`, or
+    `deployment().properties.parameters`, which reads them all)."""
+
+    parameters: frozenset[str]
+    variables: frozenset[str]
+    parameters_computed: bool
+    variables_computed: bool
+
+
+NO_REFERENCES = NamedReferences(frozenset(), frozenset(), False, False)
+
+
+def _names(found: list[tuple[str, str]], initial: str) -> frozenset[str]:
+    return frozenset([quoted[1:-1].replace("''", "'").lower() for function, quoted in found if quoted and function[0] in initial])
+
+
 @lru_cache(maxsize=65536)  # templates repeat the same expressions: 14k distinct in 125k in the AVM corpus
-def named_references(text: str) -> dict[str, tuple[frozenset[str], bool]]:
-    """For `parameters` and `variables`: the lower-case names an expression refers to with a
-    literal (`parameters('name')`), and whether it also refers to one by a computed name
-    (`variables(concat(...))`, or `deployment().properties.parameters`, which reads them all). Found textually, without parsing: a name that only appears inside
-    a string literal counts as used, which can only keep a declaration from being reported."""
-    names: dict[str, set[str]] = {"parameters": set(), "variables": set()}
-    dynamic = {"parameters": False, "variables": False}
-    for m in _REFERENCE.finditer(text):
-        function, name = m.group(1).lower(), m.group(2)
-        if name is None:
-            dynamic[function] = True
-        else:
-            names[function].add(name.replace("''", "'").lower())
-    if _WHOLE_DEPLOYMENT.search(text):
-        dynamic["parameters"] = True
-    return {function: (frozenset(names[function]), dynamic[function]) for function in names}
+def named_references(text: str) -> NamedReferences:
+    """What a string refers to among `parameters` and `variables`: nothing unless it is an
+    expression. Found textually, without parsing: a name that only appears inside a string
+    literal counts as used, which can only keep a declaration from being reported."""
+    if not is_expression(text):
+        return NO_REFERENCES
+    found = _REFERENCE.findall(text)  # (function, quoted name or '' when computed), in C
+    whole = _WHOLE_DEPLOYMENT.search(text) is not None
+    if not found:
+        return NO_REFERENCES if not whole else NamedReferences(frozenset(), frozenset(), True, False)
+    return NamedReferences(
+        _names(found, "pP"),
+        _names(found, "vV"),
+        whole or any(not quoted and function[0] in "pP" for function, quoted in found),
+        any(not quoted and function[0] in "vV" for function, quoted in found),
+    )
 
 
 # --- positions ------------------------------------------------------------------------------------

@@ -26,22 +26,19 @@ def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set
     refer to, and whether any reference is computed (then nothing can be said)."""
     found: dict[JsonPath | None, dict[str, tuple[set[str], bool]]] = {}
     for owner, texts in document_index(document).texts_by_owner.items():
-        parameters: set[str] = set()
-        variables: set[str] = set()
-        parameters_computed = variables_computed = False
-        for text in set(texts):  # the same expressions repeat within a template
-            if not is_expression(text):
-                continue
-            references = named_references(text)
-            names, computed = references["parameters"]
-            if names:
-                parameters |= names
-            parameters_computed = parameters_computed or computed
-            names, computed = references["variables"]
-            if names:
-                variables |= names
-            variables_computed = variables_computed or computed
-        found[owner] = {"parameters": (parameters, parameters_computed), "variables": (variables, variables_computed)}
+        # Expressions repeat within a template, and so do their references: each distinct one
+        # is looked at once.
+        references = set(map(named_references, set(texts)))
+        found[owner] = {
+            "parameters": (
+                set().union(*[r.parameters for r in references]),
+                any(r.parameters_computed for r in references),
+            ),
+            "variables": (
+                set().union(*[r.variables for r in references]),
+                any(r.variables_computed for r in references),
+            ),
+        }
     return found
 
 

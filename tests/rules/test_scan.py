@@ -1,0 +1,39 @@
+"""The shared per-document facts the generic rules are built on (validator/rules/generic/_scan.py)."""
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from validator.rules.generic._scan import NO_REFERENCES, named_references
+
+
+def test_named_references_finds_literal_names_in_lower_case() -> None:
+    found = named_references("[concat(Parameters('Prefix'), variables( 'it''s' ), parameters('prefix'))]")
+    assert found.parameters == {"prefix"}
+    assert found.variables == {"it's"}
+    assert not found.parameters_computed and not found.variables_computed
+
+
+def test_named_references_tells_a_computed_name_from_an_empty_literal() -> None:
+    computed = named_references("[variables(concat('a', 'b'))]")
+    assert computed.variables == frozenset() and computed.variables_computed
+    empty = named_references("[variables('')]")
+    assert empty.variables == {""} and not empty.variables_computed
+
+
+def test_reading_the_whole_deployment_counts_as_computed_parameters() -> None:
+    found = named_references("[deployment().properties.parameters]")
+    assert found.parameters_computed and not found.variables_computed
+
+
+def test_strings_that_are_not_expressions_refer_to_nothing() -> None:
+    assert named_references("parameters('a')") is NO_REFERENCES
+    assert named_references("[[parameters('a')]") is NO_REFERENCES
+
+
+@given(st.lists(st.sampled_from(["parameters", "variables"]), max_size=4), st.lists(st.text("abc'", max_size=4), max_size=4))
+def test_every_literal_name_is_found(functions: list[str], names: list[str]) -> None:
+    calls = [f"{function}('{name.replace(chr(39), chr(39) * 2)}')" for function, name in zip(functions, names)]
+    found = named_references(f"[createArray({', '.join(calls)})]" if calls else "[createArray()]")
+    for function, name in zip(functions, names):
+        assert name.lower() in (found.parameters if function == "parameters" else found.variables)
