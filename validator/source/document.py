@@ -115,6 +115,10 @@ class Document:
         self._known_lines = [1]
         self._known_starts = [0]
         self._lone_cr: bool | None = None  # does the text break lines with a bare '\r'?
+        # What analyses derive from the document, computed once per document and kept with it
+        # (see rules/generic/_scan.per_document), keyed by the function that computes it. The
+        # values never refer back to the document: it is freed as soon as it is dropped.
+        self.derived: dict[Any, Any] = {}
         self._spans: dict[tuple[Any, ...], tuple[int, int, int, int] | None] = {}
         self._children: dict[tuple[Any, ...], dict[Any, tuple[int, int, int, int]]] = {}
         self._duplicates: list[SourceWarning] | None = None

@@ -10,7 +10,6 @@ walked: a linked template (`templateLink`) is a file of its own and is linted on
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from itertools import compress, count, repeat
@@ -134,14 +133,14 @@ T = TypeVar("T")
 
 def per_document(compute: Callable[[Document], T]) -> Callable[[Document], T]:
     """Several rules walk the same document: compute `compute(document)` once per document."""
-    memo: "weakref.WeakKeyDictionary[Document, T]" = weakref.WeakKeyDictionary()
 
     @wraps(compute)
     def cached(document: Document) -> T:
+        derived = document.derived
         try:
-            return memo[document]
+            return derived[compute]  # type: ignore[no-any-return]
         except KeyError:
-            value = memo[document] = compute(document)
+            value = derived[compute] = compute(document)
             return value
 
     return cached
