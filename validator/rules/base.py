@@ -130,6 +130,9 @@ def raw_get(obj: Any, *path: Any) -> Any:
     """A value inside a raw (unevaluated) declaration; object keys match case-insensitively."""
     for key in path:
         if isinstance(obj, dict) and isinstance(key, str):
+            if key in obj:  # the usual spelling: spares find_key's call (this runs ~200k times a corpus)
+                obj = obj[key]
+                continue
             found = find_key(obj, key)
             obj = None if found is None else obj[found]
         elif isinstance(obj, list) and isinstance(key, int) and 0 <= key < len(obj):

@@ -93,26 +93,28 @@ def _resource_entries(template: dict[str, Any], path: JsonPath) -> Iterator[tupl
 # collector runs, instead of freeing it as soon as the file is done.
 
 
-def _declarations_in(scope: TemplateScope) -> Iterator[Declaration]:
+def _declarations_in(scope: TemplateScope) -> list[Declaration]:
+    found: list[Declaration] = []
     for path, decl in _resource_entries(scope.template, scope.path):
-        yield from _declaration_tree(scope, path, decl, None)
+        _declaration_tree(scope, path, decl, None, found)
+    return found
 
 
-def _declaration_tree(scope: TemplateScope, path: JsonPath, decl: Any, parent: Declaration | None) -> Iterator[Declaration]:
-    """A declaration and its child resources (`resources` inside it), depth first."""
-    if not isinstance(decl, dict):
+def _declaration_tree(scope: TemplateScope, path: JsonPath, decl: Any, parent: Declaration | None, found: list[Declaration]) -> None:
+    """Adds a declaration and its child resources (`resources` inside it) to `found`, depth first."""
+    if type(decl) is not dict:
         return
     rtype = raw_get(decl, "type")
     rtype = rtype if isinstance(rtype, str) else ""
     if parent is not None and rtype and not is_expression(rtype) and rtype.count("/") == 0:
         rtype = f"{parent.type}/{rtype}"
     declaration = Declaration(path, decl, rtype, scope, parent, rtype.lower(), raw_get(decl, "existing") is True)
-    yield declaration
+    found.append(declaration)
     children = raw_get(decl, "resources")
-    if isinstance(children, list):
+    if type(children) is list:
         key = raw_key(decl, "resources")
         for i, child in enumerate(children):
-            yield from _declaration_tree(scope, path + (key, i), child, declaration)
+            _declaration_tree(scope, path + (key, i), child, declaration, found)
 
 
 def _nested_template(declaration: Declaration) -> tuple[JsonPath, dict[str, Any], bool] | None:

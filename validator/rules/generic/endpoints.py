@@ -41,9 +41,15 @@ _TAILS = tuple(sorted({".".join(suffix.replace("\\.", ".").split(".")[-2:]) for 
 def _naming_a_tail(texts: list[str]) -> list[int]:
     """The indexes of the texts that contain one of `_TAILS` (case-insensitive). Few do, so all
     the texts are searched at once, joined, by C searches rather than a test of each string."""
-    lowered = list(map(str.lower, texts))
-    everything = "\n".join(lowered)
-    ends = list(accumulate(map((1).__add__, map(len, lowered))))  # just past each text's "\n"
+    everything = "\n".join(texts)
+    if everything.isascii():  # lower-casing keeps every offset
+        everything = everything.lower()
+        lengths = map(len, texts)
+    else:  # a few characters change length when lower-cased: lower each text on its own
+        lowered = list(map(str.lower, texts))
+        everything = "\n".join(lowered)
+        lengths = map(len, lowered)
+    ends = list(accumulate(map((1).__add__, lengths)))  # just past each text's "\n"
     found: set[int] = set()
     for tail in _TAILS:
         at = everything.find(tail)
