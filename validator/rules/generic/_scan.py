@@ -500,10 +500,6 @@ class NamedReferences(NamedTuple):
 NO_REFERENCES = NamedReferences(frozenset(), frozenset(), False, False)
 
 
-def _names(found: list[tuple[str, str]], initial: str) -> frozenset[str]:
-    return frozenset([quoted[1:-1].replace("''", "'").lower() for function, quoted in found if quoted and function[0] in initial])
-
-
 @lru_cache(maxsize=65536)  # templates repeat the same expressions: 14k distinct in 125k in the AVM corpus
 def named_references(text: str) -> NamedReferences:
     """What a string refers to among `parameters` and `variables`: nothing unless it is an
@@ -511,16 +507,23 @@ def named_references(text: str) -> NamedReferences:
     literal counts as used, which can only keep a declaration from being reported."""
     if not is_expression(text):
         return NO_REFERENCES
-    found = _REFERENCE.findall(text)  # (function, quoted name or '' when computed), in C
-    whole = _WHOLE_DEPLOYMENT.search(text) is not None
-    if not found:
-        return NO_REFERENCES if not whole else NamedReferences(frozenset(), frozenset(), True, False)
-    return NamedReferences(
-        _names(found, "pP"),
-        _names(found, "vV"),
-        whole or any(not quoted and function[0] in "pP" for function, quoted in found),
-        any(not quoted and function[0] in "vV" for function, quoted in found),
-    )
+    parameters: set[str] = set()
+    variables: set[str] = set()
+    parameters_computed = _WHOLE_DEPLOYMENT.search(text) is not None
+    variables_computed = False
+    for function, quoted in _REFERENCE.findall(text):  # the quoted name, or '' when computed
+        if function[0] in "pP":
+            if quoted:
+                parameters.add(quoted[1:-1].replace("''", "'").lower())
+            else:
+                parameters_computed = True
+        elif quoted:
+            variables.add(quoted[1:-1].replace("''", "'").lower())
+        else:
+            variables_computed = True
+    if not (parameters or variables or parameters_computed or variables_computed):
+        return NO_REFERENCES
+    return NamedReferences(frozenset(parameters), frozenset(variables), parameters_computed, variables_computed)
 
 
 # --- positions ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 declarations whose bounds, default or allowed values contradict their type."""
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, Iterator
 
 from ...expressions.parser import is_expression
@@ -20,24 +21,21 @@ from ._scan import (
     template_scopes,
 )
 
+_PARAMETERS, _VARIABLES, _PARAMETERS_COMPUTED, _VARIABLES_COMPUTED = map(itemgetter, range(4))  # of NamedReferences
+
+
 @per_document
 def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set[str], bool]]]:
     """For each template with its own scope: the names `parameters('x')` and `variables('x')`
     refer to, and whether any reference is computed (then nothing can be said)."""
     found: dict[JsonPath | None, dict[str, tuple[set[str], bool]]] = {}
     for owner, texts in document_index(document).texts_by_owner.items():
-        # Expressions repeat within a template, and so do their references: each distinct one
-        # is looked at once.
-        references = set(map(named_references, set(texts)))
+        # Expressions repeat within a template: each distinct one is looked at once, and the
+        # results are merged in C (`map`, `union`, `any`), not in a Python loop.
+        references = list(map(named_references, set(texts)))
         found[owner] = {
-            "parameters": (
-                set().union(*[r.parameters for r in references]),
-                any(r.parameters_computed for r in references),
-            ),
-            "variables": (
-                set().union(*[r.variables for r in references]),
-                any(r.variables_computed for r in references),
-            ),
+            "parameters": (set().union(*map(_PARAMETERS, references)), any(map(_PARAMETERS_COMPUTED, references))),
+            "variables": (set().union(*map(_VARIABLES, references)), any(map(_VARIABLES_COMPUTED, references))),
         }
     return found
 
