@@ -44,7 +44,10 @@ def time_json_load(files: list[str]) -> float:
     start = time.perf_counter()
     for path in files:
         with open(path, encoding="utf-8-sig") as handle:
-            json.load(handle)
+            try:
+                json.load(handle)
+            except ValueError:  # comments or trailing commas: Azure reads them, json does not
+                pass
     return time.perf_counter() - start
 
 
