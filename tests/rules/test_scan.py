@@ -37,3 +37,8 @@ def test_every_literal_name_is_found(functions: list[str], names: list[str]) -> 
     found = named_references(f"[createArray({', '.join(calls)})]" if calls else "[createArray()]")
     for function, name in zip(functions, names):
         assert name.lower() in (found.parameters if function == "parameters" else found.variables)
+
+
+def test_a_longer_function_name_is_not_a_reference() -> None:
+    found = named_references("[concat(my.myparameters('a'), VARIABLES('B'))]")
+    assert found.parameters == frozenset() and found.variables == {"b"}

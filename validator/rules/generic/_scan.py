@@ -477,13 +477,19 @@ def is_property_of_call(node: Node, function: str, prop: str) -> bool:
     )
 
 
-# `parameters('name')` / `variables('name')`: the function and the quoted name ('' escapes a
-# quote); the name is empty when the argument is computed (`variables(concat(...))`).
-_REFERENCE = re.compile(r"\b(parameters|variables)\s*\(\s*(?:('(?:[^']|'')*')|(?=[^\s)]))", re.IGNORECASE)
+# `parameters('name')` / `variables('name')` in lower-cased text: the function and the quoted name
+# ('' escapes a quote); the name is empty when the argument is computed (`variables(concat(...))`).
+# No `\b` before the function: the regex runs twice as fast without it, and `_starts_a_word`
+# checks the few matches instead.
+_REFERENCE = re.compile(r"(parameters|variables)\s*\(\s*(?:('(?:[^']|'')*')|(?=[^\s)]))")
 
 
-# `deployment().properties.parameters` reads every parameter without naming it.
-_WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)", re.IGNORECASE)
+# `deployment().properties.parameters` reads every parameter without naming it (lower-cased text).
+_WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)")
+
+
+def _starts_a_word(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
 class NamedReferences(NamedTuple):
@@ -507,18 +513,22 @@ def named_references(text: str) -> NamedReferences:
     literal counts as used, which can only keep a declaration from being reported."""
     if not is_expression(text):
         return NO_REFERENCES
+    lowered = text.lower()  # function names are case-insensitive, and so are the names they take
     parameters: set[str] = set()
     variables: set[str] = set()
-    parameters_computed = _WHOLE_DEPLOYMENT.search(text) is not None
+    parameters_computed = "deployment" in lowered and _WHOLE_DEPLOYMENT.search(lowered) is not None
     variables_computed = False
-    for function, quoted in _REFERENCE.findall(text):  # the quoted name, or '' when computed
-        if function[0] in "pP":
+    for match in _REFERENCE.finditer(lowered):
+        if not _starts_a_word(lowered, match.start()):
+            continue  # `myparameters('x')`: a user-defined function's name
+        function, quoted = match.groups()  # the quoted name, or None when computed
+        if function[0] == "p":
             if quoted:
-                parameters.add(quoted[1:-1].replace("''", "'").lower())
+                parameters.add(quoted[1:-1].replace("''", "'"))
             else:
                 parameters_computed = True
         elif quoted:
-            variables.add(quoted[1:-1].replace("''", "'").lower())
+            variables.add(quoted[1:-1].replace("''", "'"))
         else:
             variables_computed = True
     if not (parameters or variables or parameters_computed or variables_computed):
