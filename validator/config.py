@@ -37,7 +37,7 @@ class Config:
         """Is `rule_id` selected (for `file`), by id or prefix, ignore winning over select?"""
         if self.select and not _matches(rule_id, self.select):
             return False
-        if _matches(rule_id, self.ignore):
+        if self.ignore and _matches(rule_id, self.ignore):
             return False
         if file is not None and self.per_path_ignores:
             base = os.path.dirname(self.path) if self.path else os.getcwd()
