@@ -42,21 +42,23 @@ class DeclaredProperties(NamedTuple):
 def declared_properties(document: Document) -> list[DeclaredProperties]:
     """Every declaration of the file whose `properties` holds something the rules look for."""
     found: list[DeclaredProperties] = []
+    id_strings: Found = []
+    blanks: Found = []
+    credentials: Found = []
     for declaration in declarations(document):
-        section = raw_key(declaration.raw, "properties")
-        properties = declaration.raw.get(section)
+        raw = declaration.raw
+        section = "properties" if "properties" in raw else raw_key(raw, "properties")
+        properties = raw.get(section)
         if type(properties) is not dict:
             continue
         if declaration.type_lower == DEPLOYMENTS:
             properties = {key: value for key, value in properties.items() if key.lower() != "template"}
-        id_strings: Found = []
-        blanks: Found = []
-        credentials: Found = []
         _visit(properties, (), id_strings, blanks, credentials)
-        # Most declarations hold nothing: not keeping them spares objects that would live as long
-        # as the document (and the garbage collections that more of them cause).
+        # Most declarations hold nothing: not keeping them (nor new lists for each) spares objects
+        # that would live as long as the document (and the garbage collections that more of them cause).
         if id_strings or blanks or credentials:
             found.append(DeclaredProperties(declaration, declaration.path + (section,), id_strings, blanks, credentials))
+            id_strings, blanks, credentials = [], [], []
     return found
 
 
@@ -71,7 +73,8 @@ def _visit(value: Any, path: JsonPath, id_strings: Found, blanks: Found, credent
             if kind is str:
                 if not item:
                     blanks.append((path, key, item))
-                elif item[:1] in _ID_STARTS and key[-1:] in _ID_ENDINGS and _ID_PROPERTY.search(key):
+                # The name first: 1 string in 7 is under a name ending in 'd', 4 in 5 start with '[' or '/'.
+                elif key[-1:] in _ID_ENDINGS and item[:1] in _ID_STARTS and _ID_PROPERTY.search(key):
                     id_strings.append((path, key, item))
             elif kind is dict or kind is list:
                 if item:

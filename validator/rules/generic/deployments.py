@@ -9,6 +9,16 @@ from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
 
 
+# The `properties` of a nested deployment, each spelled as usual: an object whose keys are all
+# among these has no `debugSetting` unless under this very spelling.
+_USUAL_PROPERTIES = frozenset(
+    {
+        "debugSetting", "expressionEvaluationOptions", "mode", "onErrorDeployment", "parameters", "parametersLink",
+        "template", "templateLink", "validationLevel",
+    }
+)
+
+
 class DeploymentDebugLogging(Rule):
     """
     ## What it does
@@ -50,8 +60,18 @@ class DeploymentDebugLogging(Rule):
         for declaration in declarations(ctx.document):
             if declaration.type_lower != DEPLOYMENTS:
                 continue
-            properties = raw_get(declaration.raw, "properties")
-            debug = raw_get(properties, "debugSetting")
+            raw = declaration.raw
+            properties = raw["properties"] if "properties" in raw else raw_get(raw, "properties")
+            if type(properties) is not dict:
+                continue
+            # A third of the corpus's declarations are nested deployments, and none logs: spellings
+            # as usual settle it without a case-insensitive search (see `_USUAL_PROPERTIES`).
+            if "debugSetting" in properties:
+                debug = properties["debugSetting"]
+            elif properties.keys() <= _USUAL_PROPERTIES:
+                continue
+            else:
+                debug = raw_get(properties, "debugSetting")
             if debug is None:
                 continue
             setting = declaration.child_path("properties", "debugSetting")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from itertools import accumulate
+from functools import lru_cache
+from operator import itemgetter
 from typing import Iterator
 
 from ...findings import Finding
@@ -38,25 +38,17 @@ _SCHEMA_HOST = "schema.management.azure.com"
 _TAILS = tuple(sorted({".".join(suffix.replace("\\.", ".").split(".")[-2:]) for suffix in _ENDPOINT_SUFFIXES}))
 
 
-def _naming_a_tail(texts: list[str]) -> list[int]:
-    """The indexes of the texts that contain one of `_TAILS` (case-insensitive). Few do, so all
-    the texts are searched at once, joined, by C searches rather than a test of each string."""
-    everything = "\n".join(texts)
-    if everything.isascii():  # lower-casing keeps every offset
-        everything = everything.lower()
-        lengths = map(len, texts)
-    else:  # a few characters change length when lower-cased: lower each text on its own
-        lowered = list(map(str.lower, texts))
-        everything = "\n".join(lowered)
-        lengths = map(len, lowered)
-    ends = list(accumulate(map((1).__add__, lengths)))  # just past each text's "\n"
-    found: set[int] = set()
-    for tail in _TAILS:
-        at = everything.find(tail)
-        while at != -1:
-            found.add(bisect_right(ends, at))
-            at = everything.find(tail, at + 1)
-    return sorted(found)
+@lru_cache(maxsize=65536)  # the same strings repeat across templates: 7.8k distinct of 78k in the AVM corpus
+def _first_endpoint(text: str) -> re.Match[str] | None:
+    """The first endpoint host in `text` other than `$schema`'s, or None. `_TAILS` first: few
+    strings name one, and `_ENDPOINT` costs more per character than a search for each tail."""
+    lowered = text.lower()
+    if not any(map(lowered.__contains__, _TAILS)):
+        return None
+    for match in _ENDPOINT.finditer(text):
+        if match.group(0).lstrip(".").lower() != _SCHEMA_HOST:
+            return match
+    return None
 
 
 class EndpointHardcoded(Rule):
@@ -101,15 +93,12 @@ class EndpointHardcoded(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         index = document_index(ctx.document)
-        for number in _naming_a_tail([text for _, _, text in index.dotted]):
-            container, key, text = index.dotted[number]
-            for match in _ENDPOINT.finditer(text):
-                if match.group(0).lstrip(".").lower() == _SCHEMA_HOST:
-                    continue
-                yield finding(
-                    self,
-                    ctx,
-                    f"the endpoint '{match.group(0)}' is written into the template: it is wrong in any cloud but Azure's public one",
-                    position_in_string(ctx, index.paths.path(container, key), match.span()),
-                )
-                break  # one finding per string
+        # Every dotted string is tested in C (`map`, `filter`), most of them by a cache hit.
+        found = map(_first_endpoint, map(itemgetter(2), index.dotted))
+        for (container, key, _), match in filter(itemgetter(1), zip(index.dotted, found)):
+            yield finding(
+                self,
+                ctx,
+                f"the endpoint '{match.group(0)}' is written into the template: it is wrong in any cloud but Azure's public one",
+                position_in_string(ctx, index.paths.path(container, key), match.span()),
+            )

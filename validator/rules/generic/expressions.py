@@ -3,13 +3,14 @@ dependencies, variables looked up by a computed name, and API versions picked at
 from __future__ import annotations
 
 import re
-
+from functools import lru_cache
 from typing import Iterator
 
 from ...expressions.parser import Call, Node, Property
 from ...findings import Finding
 from ..base import LintContext, Rule, raw_key
 from ._scan import (
+    USUAL_DECLARATION_KEYS,
     builtin_calls,
     declarations,
     display_name,
@@ -23,6 +24,13 @@ from ._scan import (
     position_in_string,
     walk,
 )
+
+
+@lru_cache(maxsize=65536)  # the same dependencies (`[resourceId(...)]`) repeat across templates
+def _choosing_if_span(entry: str) -> tuple[int, int] | None:
+    """Where the `if()` that picks the dependency `entry` is in it, if one does (`_choosing_if`)."""
+    condition = _choosing_if(try_parse(entry))
+    return condition.span if condition is not None else None
 
 
 def _choosing_if(tree: Node | None) -> Call | None:
@@ -69,20 +77,26 @@ class DependsOnConditional(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for declaration in declarations(ctx.document):
-            key = raw_key(declaration.raw, "dependsOn")
-            depends_on = declaration.raw.get(key)
+            raw = declaration.raw
+            if "dependsOn" in raw:
+                key = "dependsOn"
+            elif raw.keys() <= USUAL_DECLARATION_KEYS:
+                continue  # no dependsOn in any spelling (most declarations)
+            else:
+                key = raw_key(raw, "dependsOn")
+            depends_on = raw.get(key)
             if not isinstance(depends_on, list):
                 continue
             for i, entry in enumerate(depends_on):
-                condition = _choosing_if(try_parse(entry))
-                if condition is None:
+                span = _choosing_if_span(entry) if type(entry) is str else None
+                if span is None:
                     continue
                 yield finding(
                     self,
                     ctx,
                     f"a dependency of {display_name(ctx, declaration)} is chosen with if(): "
                     "depend on the resource itself, Azure drops dependencies on resources that are not deployed",
-                    position_in_string(ctx, declaration.path + (key, i), condition.span),
+                    position_in_string(ctx, declaration.path + (key, i), span),
                 )
 
 
@@ -147,6 +161,11 @@ class VariableNameComputed(Rule):
             )
 
 
+# What the property read from providers() is called, in lower-cased text: of the strings that
+# call providers() (to build resource IDs, mostly), only the few that mention it are parsed.
+_API_VERSIONS = re.compile("apiversions")
+
+
 class ApiVersionFromProviders(Rule):
     """
     ## What it does
@@ -182,7 +201,9 @@ class ApiVersionFromProviders(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         index = document_index(ctx.document)
-        entries = {(id(entry.container), entry.key, entry.is_key): entry for entry, _ in index.calls("providers")}  # one visit per string
+        entries = {  # one visit per string
+            (id(entry.container), entry.key, entry.is_key): entry for entry, _ in index.calls("providers", mentioning=_API_VERSIONS)
+        }
         for entry in entries.values():
             tree = expression_facts(entry.text).tree  # type: ignore[union-attr]  # it has calls: it parsed
             for node in walk(tree):

@@ -8,6 +8,7 @@ from ...expressions.parser import is_expression
 from ...findings import Finding
 from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import (
+    USUAL_DECLARATION_KEYS,
     declarations,
     display_name,
     finding,
@@ -59,7 +60,8 @@ class LocationHardcoded(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for parameter in parameter_declarations(ctx.document):
-            if parameter.name.lower() != "location":
+            name = parameter.name
+            if len(name) != 8 or name.lower() != "location":  # the length first: spares 38k lower() a corpus
                 continue
             default_key = raw_key(parameter.decl, "defaultValue")
             if default_key not in parameter.decl:
@@ -74,7 +76,13 @@ class LocationHardcoded(Rule):
                     position(ctx, parameter.path + (default_key,)),
                 )
         for declaration in declarations(ctx.document):
-            location = raw_get(declaration.raw, "location")
+            raw = declaration.raw
+            if "location" in raw:
+                location = raw["location"]
+            elif raw.keys() <= USUAL_DECLARATION_KEYS:
+                continue  # no location in any spelling
+            else:
+                location = raw_get(raw, "location")
             if not _is_literal_region(location) or declaration.existing:
                 continue
             yield finding(

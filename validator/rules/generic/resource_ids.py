@@ -132,6 +132,7 @@ def _problem(value: str) -> tuple[str, tuple[int, int] | None] | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # asked of every ID value that has no problem of its own
 def _variable_read(value: str) -> str | None:
     """`x` when `value` is exactly `[variables('x')]`: the ID is then followed into the variable."""
     tree = try_parse(value)
@@ -185,29 +186,36 @@ class ResourceIdNotDerived(Rule):
             if declared.declaration.type_lower in SKIPPED_TYPES:
                 continue
             for parent, key, value in declared.id_strings:
-                if key.lower() in NOT_RESOURCE_IDS or _in_tags_or_metadata(parent):
+                if key.lower() in NOT_RESOURCE_IDS:
                     continue
-                yield from self._check_value(ctx, declared.declaration, declared.path + parent + (key,), key, value)
+                # The tests of the text first: they are memoized, and most IDs pass them.
+                problem = _problem(value)
+                if problem is None:
+                    variable_name = _variable_read(value)
+                    if not variable_name or _in_tags_or_metadata(parent):
+                        continue
+                    found = self._in_variable(ctx, declared.declaration, declared.path + parent + (key,), key, variable_name)
+                    if found is not None:
+                        yield found
+                elif not _in_tags_or_metadata(parent):
+                    what, span = problem
+                    path = declared.path + parent + (key,)
+                    where = position_in_string(ctx, path, span) if span else position(ctx, path)
+                    yield finding(self, ctx, f"'{key}' of {display_name(ctx, declared.declaration)} is {what}", where)
 
-    def _check_value(self, ctx: LintContext, declaration: Declaration, path: tuple[Any, ...], key: str, value: str) -> Iterator[Finding]:
-        problem = _problem(value)
-        if problem is not None:
-            what, span = problem
-            where = position_in_string(ctx, path, span) if span else position(ctx, path)
-            yield finding(self, ctx, f"'{key}' of {display_name(ctx, declaration)} is {what}", where)
-            return
-        variable_name = _variable_read(value)
-        variable = raw_get(raw_get(declaration.scope.owner.template, "variables"), variable_name) if variable_name else None
+    def _in_variable(self, ctx: LintContext, declaration: Declaration, path: tuple[Any, ...], key: str, variable_name: str) -> Finding | None:
+        """The finding for an ID that is exactly `[variables('x')]`, when the variable holds a problem."""
+        variable = raw_get(raw_get(declaration.scope.owner.template, "variables"), variable_name)
         for _, text, _ in iter_strings(variable, ()):
             found = _problem(text)
             if found is not None:
-                yield finding(
+                return finding(
                     self,
                     ctx,
                     f"'{key}' of {display_name(ctx, declaration)} is {found[0]} (in the variable '{variable_name}')",
                     position(ctx, path),
                 )
-                return
+        return None
 
 
 def _scope_arguments(call: Call) -> list[tuple[Node, str]]:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
+from operator import is_
 from typing import Any, Iterator
 
 from ...expressions.parser import Call, Index, Literal, Node, Property, is_expression, node_text, unescape_literal
@@ -35,23 +36,29 @@ _NOT_PERMITTED = (
 
 
 def _inline_variables(node: Node, template: dict[str, Any], depth: int = 0) -> Node:
-    """The tree with each `variables('x')` replaced by the variable's own expression (or literal)."""
-    variable = named_reference(node, "variables")
-    if variable is not None and depth < MAX_INLINE_DEPTH:
-        declared = raw_get(template, "variables")
-        value = raw_get(declared, variable) if isinstance(declared, dict) else None
-        tree = try_parse(value)
-        if tree is not None:
-            return _inline_variables(tree, template, depth + 1)
-        if isinstance(value, str):
-            return Literal(value, node.span)
-        return node
-    if isinstance(node, Call):
-        return Call(node.name, node.namespace, tuple(_inline_variables(a, template, depth) for a in node.args), node.span)
-    if isinstance(node, Property):
-        return Property(_inline_variables(node.target, template, depth), node.name, node.span)
-    if isinstance(node, Index):
-        return Index(_inline_variables(node.target, template, depth), _inline_variables(node.index, template, depth), node.span)
+    """The tree with each `variables('x')` replaced by the variable's own expression (or literal).
+    A subtree where nothing is replaced is returned as it is, not copied: most names read only
+    object variables (`formattedRoleAssignments`), and callers skip work on an unchanged tree."""
+    if type(node) is Call:
+        variable = named_reference(node, "variables")
+        if variable is not None and depth < MAX_INLINE_DEPTH:
+            declared = raw_get(template, "variables")
+            value = raw_get(declared, variable) if isinstance(declared, dict) else None
+            tree = try_parse(value)
+            if tree is not None:
+                return _inline_variables(tree, template, depth + 1)
+            if isinstance(value, str):
+                return Literal(value, node.span)
+            return node
+        args = tuple([_inline_variables(a, template, depth) for a in node.args])
+        return node if all(map(is_, args, node.args)) else Call(node.name, node.namespace, args, node.span)
+    if type(node) is Property:
+        target = _inline_variables(node.target, template, depth)
+        return node if target is node.target else Property(target, node.name, node.span)
+    if type(node) is Index:
+        target = _inline_variables(node.target, template, depth)
+        index = _inline_variables(node.index, template, depth)
+        return node if target is node.target and index is node.index else Index(target, index, node.span)
     return node
 
 
@@ -61,10 +68,16 @@ def _text(node: Node) -> str:
         return f"'{node.value}'".lower() if isinstance(node.value, str) else str(node.value).lower()
     if isinstance(node, Call):
         name = f"{node.namespace}.{node.name}" if node.namespace else node.name
-        return f"{name.lower()}({','.join(_text(a) for a in node.args)})"
+        return f"{name.lower()}({','.join([_text(a) for a in node.args])})"
     if isinstance(node, Property):
         return f"{_text(node.target)}.{node.name.lower()}"
     return f"{_text(node.target)}[{_text(node.index)}]"
+
+
+@lru_cache(maxsize=4096)  # the same principals, roles and scopes recur across templates (AVM's modules)
+def _written_text(value: str) -> str:
+    """`_text` of the tree of a string as written (an expression, or a literal)."""
+    return _text(_tree(value))  # type: ignore[arg-type]  # a string always has a tree
 
 
 def _tree(value: Any) -> Node | None:
@@ -111,8 +124,20 @@ class _Template:
             return None
         if value not in self._inlined:
             tree = _tree(value)
-            self._inlined[value] = _inline_variables(tree, self.template) if tree is not None else None
+            # Without a variable that holds a string in the template, or a `variables()` call in the
+            # text, nothing is inlined: the tree is kept as it is, without a walk.
+            if tree is not None and self._has_string_variables and "variables" in value.lower():
+                tree = _inline_variables(tree, self.template)
+            self._inlined[value] = tree
         return self._inlined[value]
+
+    @cached_property
+    def _has_string_variables(self) -> bool:
+        """Whether a variable of the template holds a string: only those are inlined (two thirds of
+        the AVM templates that assign roles hold only objects and arrays there, like
+        `formattedRoleAssignments`)."""
+        declared = raw_get(self.template, "variables")
+        return isinstance(declared, dict) and any(isinstance(value, str) for value in declared.values())
 
     def anchors(self, value: Any, depth: int = 0) -> frozenset[str]:
         """The parts of an expression that identify what it refers to: the parameters and variables it
@@ -127,7 +152,8 @@ class _Template:
 
     def _find_anchors(self, value: str, depth: int) -> set[str]:
         found: set[str] = set()
-        for current in (_tree(value), self.inlined(value)):
+        tree, inlined = _tree(value), self.inlined(value)
+        for current in (tree,) if inlined is tree else (tree, inlined):  # the same tree: walked once
             for node in walk(current):  # type: ignore[arg-type]  # a string always has a tree
                 if isinstance(node, Literal):
                     if isinstance(node.value, str) and _is_identifying(node.value):
@@ -152,23 +178,28 @@ class _Template:
         return self._left_out[key]
 
     def _find_left_out(self, name: str, principal: Any, role: Any, scope: Any) -> tuple[str, ...]:
-        guid = _guid_call(self.inlined(name))  # type: ignore[arg-type]  # an expression has a tree
+        # An inlined tree that is the raw tree itself (no variable inlined) has the same texts:
+        # they are worked out once.
+        tree, inlined = _tree(name), self.inlined(name)
+        guid = _guid_call(inlined)  # type: ignore[arg-type]  # an expression has a tree
         assert guid is not None, "asked only of a name that is a guid()"
-        arguments = ",".join(_text(a) for a in guid.args)
+        arguments = ",".join(map(_text, guid.args))
         # Compare with both the raw arguments and the ones with variables inlined.
-        raw_guid = _guid_call(_tree(name))  # type: ignore[arg-type]
+        raw_guid = guid if inlined is tree else _guid_call(tree)  # type: ignore[arg-type]
         if raw_guid is not None:
-            arguments += "|" + ",".join(_text(a) for a in raw_guid.args)
+            arguments += "|" + (arguments if raw_guid is guid else ",".join(map(_text, raw_guid.args)))
         missing: list[str] = []
         for prop, value in (("principalId", principal), ("roleDefinitionId", role)):
             value_tree = _tree(value)
             if value_tree is None:
                 continue  # not there, or not a string: nothing to compare
-            whole = _text(self.inlined(value))  # type: ignore[arg-type]  # it has a tree
-            if not self._mentions(arguments, value, whole, _text(value_tree)):
+            as_written = _written_text(value)
+            inlined = self.inlined(value)
+            whole = as_written if inlined is value_tree else _text(inlined)  # type: ignore[arg-type]  # it has a tree
+            if not self._mentions(arguments, value, whole, as_written):
                 missing.append(f"`{prop}` ({value})")
         scope_tree = _tree(scope)
-        if not _names_a_scope(guid.args) and not (scope_tree is not None and self._mentions(arguments, scope, _text(scope_tree))):
+        if not _names_a_scope(guid.args) and not (scope_tree is not None and self._mentions(arguments, scope, _written_text(scope))):
             missing.append("the scope (such as `resourceGroup().id` or the `scope` resource's ID)")
         return tuple(missing)
 
