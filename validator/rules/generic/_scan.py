@@ -350,11 +350,16 @@ class DocumentIndex:
     dotted: list[tuple[Container, str | int, str]]  # string values with a '.', outside `$schema` and `metadata`
     paths: ContainerPaths  # `paths.path(container, key)`: where a string is
     _lowered: list[str] | None = None  # the strings' texts in lower case, for cheap tests
+    _joined: str | None = None  # the same, joined: one search tells whether any of them matches
 
     def calls(self, *names: str, mentioning: re.Pattern[str] | None = None) -> Iterator[tuple[StringEntry, Call]]:
         """Calls of the built-in functions `names` (lower-case) anywhere in the document, in
         document order. Only the strings that mention one of the names (and match `mentioning`,
-        a cheap textual test of the lower-case text that a rule needs anyway) are parsed."""
+        a cheap textual test of the lower-case text that a rule needs anyway; without anchors such
+        as `^`, since it is first tried on all the texts at once) are parsed."""
+        everything = self._everything()
+        if not any(map(everything.__contains__, names)) or (mentioning is not None and not mentioning.search(everything)):
+            return  # most documents: one search of all their texts rules them out
         entries: Iterable[tuple[Container, str | int, str, bool]] = map(self.strings.__getitem__, self._mentioning(names))
         if mentioning is not None:  # most strings fail it: tested in C (`map`, `compress`), mostly by a cache hit
             entries = list(entries)
@@ -368,12 +373,21 @@ class DocumentIndex:
                 for call in facts.calls.get(name, ()):
                     yield entry, call
 
+    def _everything(self) -> str:
+        """All the strings' lower-case texts, one per line."""
+        if self._joined is None:
+            self._joined = "\n".join(self._lower_texts())
+        return self._joined
+
+    def _lower_texts(self) -> list[str]:
+        if self._lowered is None:
+            self._lowered = list(map(str.lower, map(itemgetter(2), self.strings)))
+        return self._lowered
+
     def _mentioning(self, names: tuple[str, ...]) -> Iterable[int]:
         """The indexes of the strings whose lower-case text contains one of `names`, in order;
         tested in C (`map`, `compress`): a Python loop over every string costs more."""
-        if self._lowered is None:
-            self._lowered = list(map(str.lower, map(itemgetter(2), self.strings)))
-        lowered = self._lowered
+        lowered = self._lower_texts()
         # A string that mentions `subscriptionresourceid` mentions `resourceid`: only the names that
         # contain none of the others are searched for.
         wanted = {name for name in names if not any(other != name and other in name for other in names)}
