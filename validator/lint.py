@@ -11,7 +11,7 @@ import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .config import Config
 from .diagnostics import Diagnostic
@@ -48,8 +48,9 @@ class FileReport:
     suppressed: int = 0
 
 
-def lint_file(request: LintRequest) -> FileReport:
-    """Lint one template; never raises for anything wrong with the template."""
+def lint_file(request: LintRequest, settle: Callable[[], None] | None = None) -> FileReport:
+    """Lint one template; never raises for anything wrong with the template. `settle` runs between
+    the expansion and the rules (`lint_many` passes `settle_collector`)."""
     from .api import default_deployment_name, parameter_inputs
 
     path = request.template
@@ -67,6 +68,8 @@ def lint_file(request: LintRequest) -> FileReport:
     context = request.context or DeploymentContext(deployment_name=default_deployment_name(path))
     options = ExpandOptions(fill_missing=request.fill_missing, base_dir=os.path.dirname(os.path.abspath(path)))
     expansion = expand_template(document, context, inputs, options)
+    if settle is not None:
+        settle()
     findings = [_diagnostic_finding(d) for d in expansion.diagnostics]
     findings += check_expansion(expansion, request.config, request.mode, request.state, request.extra_rules)
     findings = [_override_severity(f, request.config) for f in findings]
@@ -110,7 +113,7 @@ def lint_many(requests: Sequence[LintRequest], jobs: int = 1) -> list[FileReport
 
 
 def _lint_then_settle(request: LintRequest) -> FileReport:
-    report = lint_file(request)
+    report = lint_file(request, settle=settle_collector)
     settle_collector()
     return report
 
@@ -118,8 +121,10 @@ def _lint_then_settle(request: LintRequest) -> FileReport:
 def settle_collector() -> None:
     """Between the files of a many-file run: what is alive now (modules, the caches of parsed
     expressions) outlives every file, so it is moved out of the cyclic collector's way; full
-    collections stop re-scanning it (they cost 0.8 s of a corpus lint). A file's own objects are
-    still freed by reference counting as soon as it is done: expansion and rules make no cycles.
+    collections stop re-scanning it (they cost 0.8 s of a corpus lint). The same between a file's
+    expansion and its rules: the expansion outlives the rules (a sixth of the collector's time
+    in a corpus lint). A file's own objects are still freed by reference counting as soon as it
+    is done: expansion and rules make no cycles.
     `gc.unfreeze()` after the run hands everything back to the collector."""
     gc.freeze()
 
