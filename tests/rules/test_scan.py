@@ -11,19 +11,18 @@ def test_named_references_finds_literal_names_in_lower_case() -> None:
     found = named_references("[concat(Parameters('Prefix'), variables( 'it''s' ), parameters('prefix'))]")
     assert found.parameters == {"prefix"}
     assert found.variables == {"it's"}
-    assert not found.parameters_computed and not found.variables_computed
 
 
 def test_named_references_tells_a_computed_name_from_an_empty_literal() -> None:
     computed = named_references("[variables(concat('a', 'b'))]")
-    assert computed.variables == frozenset() and computed.variables_computed
+    assert computed.variables == {None} and computed.parameters == frozenset()
     empty = named_references("[variables('')]")
-    assert empty.variables == {""} and not empty.variables_computed
+    assert empty.variables == {""}
 
 
 def test_reading_the_whole_deployment_counts_as_computed_parameters() -> None:
     found = named_references("[deployment().properties.parameters]")
-    assert found.parameters_computed and not found.variables_computed
+    assert found.parameters == {None} and found.variables == frozenset()
 
 
 def test_strings_that_are_not_expressions_refer_to_nothing() -> None:
@@ -42,3 +41,25 @@ def test_every_literal_name_is_found(functions: list[str], names: list[str]) -> 
 def test_a_longer_function_name_is_not_a_reference() -> None:
     found = named_references("[concat(my.myparameters('a'), VARIABLES('B'))]")
     assert found.parameters == frozenset() and found.variables == {"b"}
+
+
+def test_a_longer_function_name_takes_up_its_argument() -> None:
+    # `myparameters(...)` is passed over whole: a name inside its quoted argument is not looked
+    # for, as when the search was for the full names and such matches were skipped.
+    assert named_references("[my.myparameters('variables(''x'')')]") is NO_REFERENCES
+
+
+def test_a_word_character_of_any_script_before_the_name() -> None:
+    found = named_references("[concat(éparameters('a'), _variables('b'), x1parameters('c'), (parameters('d')))]")
+    assert found.parameters == {"d"} and found.variables == frozenset()
+
+
+def test_spacing_escaped_quotes_and_an_unclosed_quote() -> None:
+    found = named_references("[concat(parameters ( 'a''' ), variables(\n'b'), parameters('c]")
+    assert found.parameters == {"a'", None} and found.variables == {"b"}
+
+
+def test_an_empty_argument_list_is_not_a_reference_anything_else_is_a_computed_name() -> None:
+    assert named_references("[parameters( )]") is NO_REFERENCES
+    assert named_references("[variables()]") is NO_REFERENCES
+    assert named_references("[parameters(]") == ({None}, frozenset())

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache, partial, wraps
 from itertools import compress, count, product, repeat
-from operator import contains, itemgetter
+from operator import contains, indexOf, itemgetter
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, TypeVar
 
 from ...expressions.parser import (
@@ -276,30 +276,49 @@ Container = dict[str, Any] | list[Any]
 
 
 class ContainerPaths:
-    """The JSON path of every object and array of a document, by identity. Found on first demand:
-    the index keeps a string's container rather than its path, since building a path for each of
-    the ~400k containers of a corpus costs more than the walk itself, while only the few strings
-    that end up in a finding need one."""
+    """The JSON path of the objects and arrays of a document, by identity. Found on demand: the
+    index keeps a string's container rather than its path, since building a path for each of the
+    ~400k containers of a corpus costs more than the walk itself, while only the few strings that
+    end up in a finding need one. And only where they are: the walk noted which strings each
+    resource declaration holds (see `_collect_resources`), so the search for a string's container
+    leaves out the declarations that hold none of its strings, as nearly all do."""
 
-    def __init__(self, root: Any):
+    def __init__(self, root: Any, walk: _StringWalk):
         self._root = root  # keeps the containers alive, so their ids stay theirs
-        self._found: dict[int, JsonPath] | None = None
+        self._strings, self._dotted, self._declared = walk.strings, walk.dotted, walk.declared
+        self._found: dict[int, JsonPath] = {}
 
     def path(self, container: Container, key: str | int) -> JsonPath:
-        """The path of the value at `key` in `container`."""
-        if self._found is None:
-            self._found = {}
-            if type(self._root) is dict or type(self._root) is list:
-                _container_paths(self._root, (), self._found)
-        return self._found[id(container)] + (key,)
+        """The path of the value at `key` in `container` (one that holds a string of the index)."""
+        found = self._found
+        if id(container) not in found:
+            self._search(container)
+        return found[id(container)] + (key,)
+
+    def _search(self, container: Container) -> None:
+        """Finds the paths of the containers of the document but those in the declarations that
+        hold none of the strings of `container`: it is walked while each declaration around it
+        is, so its strings are among theirs."""
+        skip: set[int] = set()
+        noted = self._declared  # each declaration, then its range in `strings`, then in `dotted`
+        for entries, first in ((self._strings, 1), (self._dotted, 3)):
+            try:  # the index of one of its strings, found in C: a search that stops at the first
+                at = indexOf(map(id, map(itemgetter(0), entries)), id(container))
+            except ValueError:
+                continue
+            ranges = zip(noted[::5], noted[first::5], noted[first + 1 :: 5])
+            skip = {id(declaration) for declaration, start, end in ranges if not start <= at < end}
+            break
+        if type(self._root) is dict or type(self._root) is list:
+            _container_paths(self._root, (), self._found, skip)
 
 
-def _container_paths(value: Container, path: JsonPath, found: dict[int, JsonPath]) -> None:
+def _container_paths(value: Container, path: JsonPath, found: dict[int, JsonPath], skip: set[int]) -> None:
     found[id(value)] = path
     items = value.items() if type(value) is dict else enumerate(value)
     for key, item in items:
-        if type(item) is dict or type(item) is list:
-            _container_paths(item, path + (key,), found)
+        if (type(item) is dict or type(item) is list) and id(item) not in skip:
+            _container_paths(item, path + (key,), found, skip)
 
 
 class StringEntry(NamedTuple):
@@ -412,21 +431,30 @@ _DESCRIPTIVE = ("$schema", "metadata")  # descriptions and links, not deployed
 # Every spelling of them (names are case-insensitive): a set lookup instead of a `lower()` for each
 # key. Exact: the one other character that lower-cases to an ASCII letter is the Kelvin sign ('k').
 _DESCRIPTIVE_SPELLINGS = frozenset("".join(letters) for name in _DESCRIPTIVE for letters in product(*zip(name, name.upper())))
+# A `resources` section is walked one declaration at a time (see `_collect_resources`); in the
+# usual spelling only: other spellings are walked as any other key, which finds the same strings.
+_SPECIAL_SPELLINGS = _DESCRIPTIVE_SPELLINGS | {"resources"}
+_only_objects = frozenset((dict,)).issuperset  # of the types of a section's elements
 
 
 class _StringWalk:
     """What one walk of a document collects, and where the owner of the strings changes: the
     template objects with their own scope and the `functions` sections, by identity."""
 
-    __slots__ = ("dotted", "owner_switch", "special_keys", "strings")
+    __slots__ = ("declared", "dotted", "owner_switch", "special_keys", "strings")
 
     def __init__(self, owner_switch: dict[int, list[str]], switch_keys: set[str]):
         self.strings: list[tuple[Container, str | int, str, bool]] = []
         self.dotted: list[tuple[Container, str | int, str]] = []
+        # The elements of the `resources` sections walked (resource declarations), each followed
+        # by the range of `strings` and the range of `dotted` that hold its strings (see
+        # ContainerPaths). One flat list: a tuple kept for each would be one more object for the
+        # cyclic collector to count and scan.
+        self.declared: list[Any] = []
         self.owner_switch = owner_switch  # id(container) -> the texts list of its owner
-        # The keys of those containers, and of `$schema` and `metadata`: one set lookup tells
-        # whether a container is an ordinary one, as nearly all are.
-        self.special_keys = switch_keys | _DESCRIPTIVE_SPELLINGS
+        # The keys of those containers, of `$schema` and `metadata`, and `resources`: one set
+        # lookup tells whether a container is an ordinary one, as nearly all are.
+        self.special_keys = switch_keys | _SPECIAL_SPELLINGS
 
 
 def _collect_strings(value: Container, owned: list[str], walk: _StringWalk) -> None:
@@ -451,6 +479,8 @@ def _collect_strings(value: Container, owned: list[str], walk: _StringWalk) -> N
                     _collect_strings(item, owned, walk)
                 elif key in _DESCRIPTIVE_SPELLINGS:  # not where an owner changes (see `_collect_described`)
                     _collect_described(item, owned, walk)
+                elif key == "resources":  # nor here: the owner changes at `template` and `functions` keys
+                    _collect_resources(item, owned, walk)
                 else:
                     _collect_strings(item, walk.owner_switch.get(id(item), owned), walk)
     else:
@@ -464,6 +494,36 @@ def _collect_strings(value: Container, owned: list[str], walk: _StringWalk) -> N
                     walk.dotted.append((value, index, item))
             elif kind is dict or kind is list:
                 _collect_strings(item, owned, walk)
+
+
+def _collect_resources(value: Container, owned: list[str], walk: _StringWalk) -> None:
+    """`_collect_strings` for a `resources` section, noting which strings each of its resource
+    declarations holds (see ContainerPaths)."""
+    if not value:
+        return
+    # When each element is an object, at an index or under a key that is neither an expression
+    # nor one of `special_keys`, all `_collect_strings(value, ...)` does is walk each of them with
+    # the same `owned`: walking them one at a time is the same walk. Otherwise (a string among
+    # them, say), the section is walked as any other.
+    declared: Iterable[Any] | None
+    if isinstance(value, list):
+        declared = value if _only_objects(map(type, value)) else None
+    else:  # symbolic names (languageVersion 2.0): a few each, tested faster in Python than in C
+        special = walk.special_keys
+        for key, element in value.items():
+            if type(element) is not dict or key in special or key[:1] == "[":
+                declared = None
+                break
+        else:
+            declared = value.values()
+    if declared is None:
+        _collect_strings(value, owned, walk)
+        return
+    strings, dotted, noted = walk.strings, walk.dotted, walk.declared
+    for element in declared:
+        strings_from, dotted_from = len(strings), len(dotted)
+        _collect_strings(element, owned, walk)
+        noted += element, strings_from, len(strings), dotted_from, len(dotted)
 
 
 def _collect_described(value: Container, owned: list[str], walk: _StringWalk) -> None:
@@ -517,7 +577,7 @@ def document_index(document: Document) -> DocumentIndex:
         walk.strings,
         {owner: texts for owner, texts in texts_by_owner.items() if texts},
         walk.dotted,
-        ContainerPaths(root),
+        ContainerPaths(root, walk),
     )
 
 
@@ -563,33 +623,41 @@ def is_property_of_call(node: Node, function: str, prop: str) -> bool:
     )
 
 
-# `parameters('name')` / `variables('name')` in lower-cased text: the function and the quoted name
-# ('' escapes a quote); the name is empty when the argument is computed (`variables(concat(...))`).
-# No `\b` before the function: the regex runs twice as fast without it, and `_starts_a_word`
-# checks the few matches instead.
-_REFERENCE = re.compile(r"(parameters|variables)\s*\(\s*(?:('(?:[^']|'')*')|(?=[^\s)]))")
+# `parameters('name')` / `variables('name')` in lower-cased text: the function (by its ending), and
+# the quoted name (`''` escapes a quote) or, when the name is computed (`variables(concat(...))`),
+# the character it starts with. The search is for `ar`, which both functions have after their
+# first letter: the engine scans for a literal faster than it tries every `p` and `v`
+# (and `\b` would halve its speed); lookbehinds check the first letter, and capture the character
+# before it when that is a word character: `myparameters('x')` is not a reference, but as a match
+# it takes up its text as it did when such matches were skipped after a search for the full names.
+_REFERENCE = re.compile(
+    r"""ar(?:(?<=(\w)[pv]ar))?                       # a word character before the function's name
+        (ameters(?<=parameters)|iables(?<=variables))
+        \s*\(\s*
+        (?:'([^']*(?:''[^']*)*)'                      # the quoted name: runs of [^'] go in one step
+        |(?=([^\s)])))                                # or the first character of a computed one
+    """,
+    re.VERBOSE,
+)
 
 
 # `deployment().properties.parameters` reads every parameter without naming it (lower-cased text).
 _WHOLE_DEPLOYMENT = re.compile(r"deployment\s*\(\s*\)\s*\.\s*properties\s*\.\s*(parameters|template)")
 
 
-def _starts_a_word(text: str, start: int) -> bool:
-    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
-
-
 class NamedReferences(NamedTuple):
-    """The lower-case names an expression refers to with a literal (`parameters('name')`), and
-    whether it also refers to one by a computed name (`variables(concat(...))`, or
-    `deployment().properties.parameters`, which reads them all)."""
+    """The lower-case names an expression refers to with `parameters('name')` and
+    `variables('name')`. None among them stands for a name computed at deployment
+    (`variables(concat(...))`; among the parameters, also `deployment().properties.parameters`,
+    which reads them all): then which ones are used cannot be told."""
 
-    parameters: frozenset[str]
-    variables: frozenset[str]
-    parameters_computed: bool
-    variables_computed: bool
+    parameters: frozenset[str | None]
+    variables: frozenset[str | None]
 
 
-NO_REFERENCES = NamedReferences(frozenset(), frozenset(), False, False)
+# Shared: most expressions name parameters only, and `filter(None, ...)` skips the empty sets.
+_NO_NAMES: frozenset[str | None] = frozenset()
+NO_REFERENCES = NamedReferences(_NO_NAMES, _NO_NAMES)
 
 
 @lru_cache(maxsize=65536)  # templates repeat the same expressions: 14k distinct in 125k in the AVM corpus
@@ -600,26 +668,23 @@ def named_references(text: str) -> NamedReferences:
     if not is_expression(text):
         return NO_REFERENCES
     lowered = text.lower()  # function names are case-insensitive, and so are the names they take
-    parameters: set[str] = set()
-    variables: set[str] = set()
-    parameters_computed = "deployment" in lowered and _WHOLE_DEPLOYMENT.search(lowered) is not None
-    variables_computed = False
-    for match in _REFERENCE.finditer(lowered):
-        if not _starts_a_word(lowered, match.start()):
-            continue  # `myparameters('x')`: a user-defined function's name
-        function, quoted = match.groups()  # the quoted name, or None when computed
-        if function[0] == "p":
-            if quoted:
-                parameters.add(quoted[1:-1].replace("''", "'"))
-            else:
-                parameters_computed = True
-        elif quoted:
-            variables.add(quoted[1:-1].replace("''", "'"))
-        else:
-            variables_computed = True
-    if not (parameters or variables or parameters_computed or variables_computed):
+    found = _REFERENCE.findall(lowered)  # tuples rather than match objects: cheaper
+    reads_all = "deployment" in lowered and _WHOLE_DEPLOYMENT.search(lowered) is not None
+    if not found and not reads_all:
         return NO_REFERENCES
-    return NamedReferences(frozenset(parameters), frozenset(variables), parameters_computed, variables_computed)
+    parameters: set[str | None] = {None} if reads_all else set()
+    variables: set[str | None] = set()
+    for word_before, function, name, computed in found:
+        if not word_before:
+            (parameters if function == "ameters" else variables).add(None if computed else name)
+    if "''" in lowered:  # an escaped quote, maybe in a name
+        parameters = {name and name.replace("''", "'") for name in parameters}
+        variables = {name and name.replace("''", "'") for name in variables}
+    if not (parameters or variables):
+        return NO_REFERENCES
+    return NamedReferences(
+        frozenset(parameters) if parameters else _NO_NAMES, frozenset(variables) if variables else _NO_NAMES
+    )
 
 
 # --- positions ------------------------------------------------------------------------------------

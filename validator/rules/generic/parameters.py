@@ -2,7 +2,7 @@
 declarations whose bounds, default or allowed values contradict their type."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from ...expressions.parser import is_expression
 from ...findings import Finding, Fix
@@ -28,16 +28,22 @@ def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set
     for owner, texts in document_index(document).texts_by_owner.items():
         if not texts:
             continue
-        # The references of each text (cached per distinct text), turned into four columns by
-        # `zip` and merged in C (`union`, `any`), not in a Python loop. The empty sets (most
-        # texts name no variable) are left out first: `filter` drops them for less than `union`
-        # takes to merge them. Deduplicating the texts first costs more than it saves.
-        parameters, variables, parameters_computed, variables_computed = zip(*map(named_references, texts))
-        found[owner] = {
-            "parameters": (set().union(*filter(None, parameters)), any(parameters_computed)),
-            "variables": (set().union(*filter(None, variables)), any(variables_computed)),
-        }
+        # The references of each text (cached per distinct text), turned into two columns by
+        # `zip` and merged in C (`union`), not in a Python loop. Deduplicating the texts first
+        # costs more than it saves.
+        parameters, variables = zip(*map(named_references, texts))
+        found[owner] = {"parameters": _used(parameters), "variables": _used(variables)}
     return found
+
+
+def _used(references: tuple[frozenset[str | None], ...]) -> tuple[set[str], bool]:
+    """The names that references use, and whether one is computed (None among them). The empty
+    sets (most texts name no variable) are left out first: `filter` drops them for less than
+    `union` takes to merge them."""
+    names: set[str | None] = set().union(*filter(None, references))
+    computed = None in names
+    names.discard(None)
+    return cast("set[str]", names), computed
 
 
 _NOTHING_USED: tuple[set[str], bool] = (set(), False)
