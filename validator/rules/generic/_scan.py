@@ -78,11 +78,9 @@ class Declaration(NamedTuple):  # immutable like a frozen dataclass, and built 3
         return path
 
 
-# The keys of a resource declaration, each spelled as templates usually spell it. A declaration
-# whose keys are all among these has no other spelling of any of them: when it lacks `location`
-# (ARM007; or `dependsOn`, ARM011) under the usual spelling, a subset test, run in C, settles that it
-# has none, where a case-insensitive search would go through its keys in Python. Most
-# declarations (role assignments, locks, diagnostic settings, ...) have no location.
+# The keys of a resource declaration, each spelled as templates usually spell it: for
+# `find_key(decl, name, USUAL_DECLARATION_KEYS)`, which settles in C that a declaration has no
+# `location`, `dependsOn`, `existing` or child `resources` under any spelling (most have none).
 USUAL_DECLARATION_KEYS = frozenset(
     {
         "apiVersion", "comments", "condition", "copy", "dependsOn", "existing", "extendedLocation", "identity",
@@ -123,13 +121,12 @@ def _declaration_tree(scope: TemplateScope, path: JsonPath, decl: Any, parent: D
         rtype = ""
     elif parent is not None and rtype and "/" not in rtype and not is_expression(rtype):
         rtype = f"{parent.type}/{rtype}"
-    # Most declarations have neither `existing` nor child `resources`: their keys lower-cased at
-    # once tell, where a case-insensitive search for each name would go through every key twice.
-    keys = "\n".join(decl).lower()
-    existing = "existing" in keys and raw_get(decl, "existing") is True
+    # Most declarations have neither `existing` nor child `resources` (see USUAL_DECLARATION_KEYS).
+    key = find_key(decl, "existing", USUAL_DECLARATION_KEYS)
+    existing = key is not None and decl[key] is True
     declaration = Declaration(path, decl, rtype, scope, parent, rtype.lower(), existing)
     found.append(declaration)
-    key = find_key(decl, "resources") if "resources" in keys else None
+    key = find_key(decl, "resources", USUAL_DECLARATION_KEYS)
     if key is not None:
         children = decl[key]
         if type(children) is list:

@@ -5,6 +5,7 @@ from typing import Iterator
 
 from ...expressions.parser import is_expression
 from ...findings import Finding, Fix
+from ...keys import find_key
 from ..base import LintContext, Rule, raw_get, raw_key
 from ._scan import DEPLOYMENTS, JsonPath, declarations, display_name, finding, position
 
@@ -66,12 +67,8 @@ class DeploymentDebugLogging(Rule):
                 continue
             # A third of the corpus's declarations are nested deployments, and none logs: spellings
             # as usual settle it without a case-insensitive search (see `_USUAL_PROPERTIES`).
-            if "debugSetting" in properties:
-                debug = properties["debugSetting"]
-            elif properties.keys() <= _USUAL_PROPERTIES:
-                continue
-            else:
-                debug = raw_get(properties, "debugSetting")
+            key = find_key(properties, "debugSetting", _USUAL_PROPERTIES)
+            debug = properties[key] if key is not None else None
             if debug is None:
                 continue
             setting = declaration.child_path("properties", "debugSetting")

@@ -8,7 +8,8 @@ from typing import Iterator
 
 from ...expressions.parser import Call, Node, Property
 from ...findings import Finding
-from ..base import LintContext, Rule, raw_key
+from ...keys import find_key
+from ..base import LintContext, Rule
 from ._scan import (
     USUAL_DECLARATION_KEYS,
     builtin_calls,
@@ -77,14 +78,8 @@ class DependsOnConditional(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for declaration in declarations(ctx.document):
-            raw = declaration.raw
-            if "dependsOn" in raw:
-                key = "dependsOn"
-            elif raw.keys() <= USUAL_DECLARATION_KEYS:
-                continue  # no dependsOn in any spelling (most declarations)
-            else:
-                key = raw_key(raw, "dependsOn")
-            depends_on = raw.get(key)
+            key = find_key(declaration.raw, "dependsOn", USUAL_DECLARATION_KEYS)
+            depends_on = declaration.raw[key] if key is not None else None
             if not isinstance(depends_on, list):
                 continue
             for i, entry in enumerate(depends_on):

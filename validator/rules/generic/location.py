@@ -6,7 +6,8 @@ from typing import Iterator
 
 from ...expressions.parser import is_expression
 from ...findings import Finding
-from ..base import LintContext, Rule, raw_get, raw_key
+from ...keys import find_key
+from ..base import LintContext, Rule, raw_key
 from ._scan import (
     USUAL_DECLARATION_KEYS,
     declarations,
@@ -76,13 +77,10 @@ class LocationHardcoded(Rule):
                     position(ctx, parameter.path + (default_key,)),
                 )
         for declaration in declarations(ctx.document):
-            raw = declaration.raw
-            if "location" in raw:
-                location = raw["location"]
-            elif raw.keys() <= USUAL_DECLARATION_KEYS:
-                continue  # no location in any spelling
-            else:
-                location = raw_get(raw, "location")
+            key = find_key(declaration.raw, "location", USUAL_DECLARATION_KEYS)
+            if key is None:
+                continue
+            location = declaration.raw[key]
             if not _is_literal_region(location) or declaration.existing:
                 continue
             yield finding(
@@ -167,7 +165,7 @@ class LocationMissing(Rule):
         for declaration in declarations(ctx.document):
             if declaration.parent is not None or declaration.type_lower not in LOCATION_REQUIRED:
                 continue
-            if declaration.existing or raw_key(declaration.raw, "location") in declaration.raw:
+            if declaration.existing or find_key(declaration.raw, "location", USUAL_DECLARATION_KEYS) is not None:
                 continue
             yield finding(
                 self,

@@ -26,8 +26,6 @@ def _references(document: Document) -> dict[JsonPath | None, dict[str, tuple[set
     refer to, and whether any reference is computed (then nothing can be said)."""
     found: dict[JsonPath | None, dict[str, tuple[set[str], bool]]] = {}
     for owner, texts in document_index(document).texts_by_owner.items():
-        if not texts:
-            continue
         # The references of each text (cached per distinct text), turned into two columns by
         # `zip` and merged in C (`union`), not in a Python loop. Deduplicating the texts first
         # costs more than it saves.
